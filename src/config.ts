@@ -1,0 +1,87 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Thrown when the environment does not describe a runnable configuration; names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  MONGODB_URL: z.url({ protocol: /^mongodb(\+srv)?$/, error: 'must be a mongodb:// URL' }).optional(),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  MASTER_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal characters (32 bytes)')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DEMO: booleanFlag.optional(),
+  SECURE_COOKIES: booleanFlag.optional(),
+  LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+});
+
+export type Config = {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  publicUrl?: string;
+  dataDir: string;
+  database: { kind: 'embedded' } | { kind: 'postgres'; url: string };
+  mongodbUrl?: string;
+  sessionSecret?: string;
+  masterKey?: string;
+  logLevel: string;
+  /** Demo accounts are seeded and shown on the login page. Never in production. */
+  demo: boolean;
+  secureCookies: boolean;
+  loginRateLimit: number;
+  dbPoolMax: number;
+};
+
+/** The one place that reads process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '?'), message: issue.message })),
+    );
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && e.DEMO) {
+    throw new ConfigError([{ variable: 'DEMO', message: 'demo accounts cannot be enabled in production' }]);
+  }
+  if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
+    throw new ConfigError([{ variable: 'SESSION_SECRET', message: 'is required in production' }]);
+  }
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'embedded' },
+    mongodbUrl: e.MONGODB_URL,
+    sessionSecret: e.SESSION_SECRET,
+    masterKey: e.MASTER_KEY,
+    logLevel: e.LOG_LEVEL,
+    demo: e.NODE_ENV !== 'production' && (e.DEMO ?? true),
+    secureCookies: e.SECURE_COOKIES ?? e.NODE_ENV === 'production',
+    loginRateLimit: e.LOGIN_RATE_LIMIT,
+    dbPoolMax: e.DB_POOL_MAX,
+  };
+}
