@@ -9,8 +9,8 @@ try {
     await rollbackAll(knex);
     console.log('down: ok');
     await migrateLatest(knex);
-    console.log('seeds:', await runSeeds(knex));
-    console.log('seeds again:', await runSeeds(knex));
+    console.log('seeds:', await runSeeds(knex, { demo: true }));
+    console.log('seeds again:', await runSeeds(knex, { demo: true }));
   });
 } finally {
   await pg.stop();

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { pinExtendedQueries } from './pglite-protocol-queue.js';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -18,6 +19,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   if (location !== 'memory://') await fs.mkdir(location, { recursive: true });
   const db = await PGlite.create(location);
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 64 });
+  pinExtendedQueries((server as unknown as { queryQueue: unknown }).queryQueue);
   await server.start();
   const address = (server as unknown as { port: number }).port;
   return {

@@ -37,9 +37,13 @@ export async function rollbackAll(knex: Knex): Promise<void> {
   await knex.migrate.rollback(migrationConfig, true);
 }
 
-export async function runSeeds(knex: Knex): Promise<string[]> {
-  const [files] = (await knex.seed.run(seedConfig)) as [string[]];
-  return files.map((f) => path.basename(f));
+/** Platform seeds always; demo seeds (`seeds/demo/`) only when asked — never in production. */
+export async function runSeeds(knex: Knex, options: { demo: boolean }): Promise<string[]> {
+  const [platform] = (await knex.seed.run(seedConfig)) as [string[]];
+  const [demo] = options.demo
+    ? ((await knex.seed.run({ ...seedConfig, directory: path.join(seedConfig.directory as string, 'demo') })) as [string[]])
+    : [[]];
+  return [...platform, ...demo].map((f) => path.basename(f));
 }
 
 /** Idempotent: the application roles may read and write every table; row-level security does the rest. */

@@ -19,7 +19,7 @@ export function tenantColumn(t: Knex.CreateTableBuilder): void {
 /** A `locale` column for tables holding translatable text (BCP 47, e.g. `fr`, `en`, `fr-BE`). */
 export function localeColumn(t: Knex.CreateTableBuilder, knex: Knex, defaultLocale = 'fr'): void {
   t.string('locale', 10).notNullable().defaultTo(defaultLocale);
-  t.check(`locale ~ '^[a-z]{2}(-[A-Z]{2})\\?$'`, [], `${tableNameOf(t)}_locale_format`);
+  t.check(`locale ~ '^[a-z]{2}(-[A-Z]{2}){0,1}$'`, [], `${tableNameOf(t)}_locale_format`);
 }
 
 /** A CHECK constraint that keeps a text column inside a closed set of states. */

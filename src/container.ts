@@ -1,0 +1,58 @@
+import { asFunction, asValue, createContainer, InjectionMode, type AwilixContainer, type Resolver } from 'awilix';
+import type { i18n } from 'i18next';
+import type { Knex } from 'knex';
+import type { Config } from './config.js';
+import { Database, type DatabaseKind } from './adapters/db/database.js';
+import { createKnex } from './adapters/db/knex.js';
+import { loadOrCreateSecret } from './adapters/crypto/local-secrets.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import { createI18n } from './shared/i18n.js';
+import type { JobDefinition } from './shared/jobs.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { registerAi, type AiCradle } from './modules/ai/index.js';
+import { registerTenancy, tenancyJobs, type TenancyCradle } from './modules/tenancy/index.js';
+
+export interface KernelCradle {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  i18n: i18n;
+  knex: Knex;
+  database: Database;
+  sessionSecret: string;
+}
+
+export type Cradle = KernelCradle & TenancyCradle & AiCradle;
+
+export interface DatabaseTarget {
+  url: string;
+  kind: DatabaseKind;
+}
+
+/** The composition root: the only place that picks concrete adapters. Tests pass overrides (a frozen clock…). */
+export function buildContainer(
+  config: Config,
+  db: DatabaseTarget,
+  overrides: Partial<Record<keyof Cradle, Resolver<unknown>>> = {},
+): AwilixContainer<Cradle> {
+  const container = createContainer<Cradle>({ injectionMode: InjectionMode.PROXY, strict: true });
+  container.register({
+    config: asValue(config),
+    logger: asValue(createLogger(config.logLevel)),
+    clock: asValue(systemClock),
+    i18n: asFunction(createI18n).singleton(),
+    knex: asFunction(() => createKnex({ url: db.url, poolMax: config.dbPoolMax, asAppRole: true }))
+      .singleton()
+      .disposer((knex) => knex.destroy()),
+    database: asFunction(({ knex }: { knex: Knex }) => new Database(knex, db.kind)).singleton(),
+    sessionSecret: asFunction(() => config.sessionSecret ?? loadOrCreateSecret(config.dataDir, 'session-secret')).singleton(),
+  });
+  registerTenancy(container);
+  registerAi(container);
+  container.register(overrides as Record<string, Resolver<unknown>>);
+  return container;
+}
+
+export function allJobs(cradle: Cradle): JobDefinition[] {
+  return [...tenancyJobs(cradle)];
+}

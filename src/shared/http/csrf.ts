@@ -1,0 +1,24 @@
+import crypto from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { AppError } from '../errors.js';
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Synchronizer token: one random token per session. Forms post it as `_csrf`; the layout sends it as the
+ * `X-CSRF-Token` header on every HTMX request.
+ */
+export function csrfProtection(req: Request, _res: Response, next: NextFunction): void {
+  if (!req.session.csrfToken) req.session.csrfToken = crypto.randomBytes(32).toString('base64url');
+  req.csrfToken = req.session.csrfToken;
+  if (SAFE.has(req.method)) return next();
+  const sent = (req.body && typeof req.body._csrf === 'string' ? req.body._csrf : undefined) ?? req.get('X-CSRF-Token');
+  if (typeof sent === 'string' && timingSafeEqual(sent, req.session.csrfToken)) return next();
+  next(new AppError('common.errors.csrf', 403));
+}
+
+function timingSafeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && crypto.timingSafeEqual(ab, bb);
+}
