@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
 import { Argon2PasswordHasher } from '../../src/adapters/crypto/argon2-password-hasher.js';
 
-/** Demo mode only (never in production): two client workspaces with their owners, and a super admin. */
+/** Demo mode only (never in production): two client workspaces with their owners and subscriptions, and a super admin. */
 export const DEMO_TENANTS = [
-  { slug: 'boulangerie-martin', name: 'Boulangerie Martin', timezone: 'Europe/Paris', owner: { email: 'demo@cadence.test', name: 'Claire Martin' } },
-  { slug: 'velo-atelier-nantes', name: 'L’Atelier Vélo Nantes', timezone: 'Europe/Paris', owner: { email: 'demo2@cadence.test', name: 'Hugo Le Goff' } },
+  { slug: 'boulangerie-martin', name: 'Boulangerie Martin', timezone: 'Europe/Paris', owner: { email: 'demo@cadence.test', name: 'Claire Martin' }, plan: 'growth' },
+  { slug: 'velo-atelier-nantes', name: 'L’Atelier Vélo Nantes', timezone: 'Europe/Paris', owner: { email: 'demo2@cadence.test', name: 'Hugo Le Goff' }, plan: 'starter' },
 ] as const;
 
 export async function seed(knex: Knex): Promise<void> {
@@ -32,6 +32,13 @@ export async function seed(knex: Knex): Promise<void> {
       .returning('id');
     const userId = await ensureUser(demo.owner.email, demo.owner.name, 'cadence-demo');
     await ensureMembership(userId, 'client_owner', tenant.id);
+    if (!(await knex('subscriptions').where({ tenantId: tenant.id }).whereNot('status', 'cancelled').first('id'))) {
+      const plan = await knex('plans').where({ code: demo.plan }).first('id');
+      const now = new Date();
+      const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+      const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+      await knex('subscriptions').insert({ tenantId: tenant.id, planId: plan.id, status: 'active', currentPeriodStart: start, currentPeriodEnd: end });
+    }
   }
   const adminId = await ensureUser('admin@cadence.test', 'Admin Cadence', 'cadence-admin');
   await ensureMembership(adminId, 'super_admin', null);
