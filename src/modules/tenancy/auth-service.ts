@@ -31,11 +31,9 @@ export class AuthService {
 
   /** Who the user is for this request, working in `preferredTenantId` when they belong to it. */
   async loadViewer(userId: string, preferredTenantId?: string): Promise<Viewer | null> {
-    const [user, memberships] = await Promise.all([
-      this.deps.userRepository.findById(userId),
-      this.deps.membershipRepository.listForUser(userId),
-    ]);
-    if (!user || user.status !== 'active') return null;
+    const found = await this.deps.membershipRepository.findUserWithMemberships(userId);
+    if (!found || found.user.status !== 'active') return null;
+    const { user, memberships } = found;
     const tenantMemberships = memberships.filter((m) => m.scope === 'tenant' && m.tenantId);
     const current = tenantMemberships.find((m) => m.tenantId === preferredTenantId) ?? tenantMemberships[0];
     return {

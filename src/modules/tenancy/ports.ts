@@ -3,7 +3,6 @@ import type { Invitation, Membership, TeamMember, User } from './domain.js';
 export interface UserRepository {
   /** Platform context: login happens before any tenant is known. */
   findByEmail(email: string): Promise<User | null>;
-  findById(userId: string): Promise<User | null>;
   create(input: { email: string; name: string; passwordHash: string; locale: string }): Promise<User>;
   setLocale(userId: string, locale: string): Promise<void>;
   setPassword(userId: string, passwordHash: string): Promise<void>;
@@ -11,8 +10,8 @@ export interface UserRepository {
 }
 
 export interface MembershipRepository {
-  /** Platform context: every scope the user belongs to, with role and permissions. */
-  listForUser(userId: string): Promise<Membership[]>;
+  /** Platform context: the user and every scope they belong to, with role and permissions (one round trip). */
+  findUserWithMemberships(userId: string): Promise<{ user: User; memberships: Membership[] } | null>;
   grantPlatformRole(userId: string, roleCode: string): Promise<void>;
   listTeam(tenantId: string): Promise<TeamMember[]>;
   findTeamMember(tenantId: string, membershipId: string): Promise<TeamMember | null>;

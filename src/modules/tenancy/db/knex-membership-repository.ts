@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../../adapters/db/database.js';
 import { NotFoundError } from '../../../shared/errors.js';
-import type { Membership, TeamMember } from '../domain.js';
+import type { Membership, TeamMember, User } from '../domain.js';
 import type { MembershipRepository } from '../ports.js';
 import { MembershipModel, RoleModel } from './models.js';
 
@@ -22,16 +22,33 @@ function teamQuery(trx: Knex.Transaction) {
 export class KnexMembershipRepository implements MembershipRepository {
   constructor(private readonly deps: { database: Database }) {}
 
-  listForUser(userId: string): Promise<Membership[]> {
+  /** One query: the user and every scope they belong to (inactive tenants left out), highest role first. */
+  findUserWithMemberships(userId: string): Promise<{ user: User; memberships: Membership[] } | null> {
     return this.deps.database.asPlatform(async (trx) => {
-      const rows = await trx('memberships as m')
-        .join('roles as r', 'r.id', 'm.roleId')
+      const row = await trx('users as u')
+        .leftJoin('memberships as m', 'm.userId', 'u.id')
+        .leftJoin('roles as r', 'r.id', 'm.roleId')
         .leftJoin('tenants as t', 't.id', 'm.tenantId')
-        .where('m.userId', userId)
-        .where((q) => q.whereNull('t.id').orWhere('t.status', 'active'))
-        .orderBy([{ column: 'r.rank', order: 'desc' }, { column: 't.name' }])
-        .select('m.id', 'm.userId', 'm.scope', 'm.tenantId', 't.name as tenantName', 'm.distributorId', 'r.code as roleCode', 'r.permissions');
-      return rows as Membership[];
+        .where('u.id', userId)
+        .where((q) => q.whereNull('m.tenantId').orWhere('t.status', 'active'))
+        .groupBy('u.id')
+        .first(
+          'u.id',
+          'u.email',
+          'u.name',
+          'u.locale',
+          'u.status',
+          'u.passwordHash',
+          'u.lastLoginAt',
+          trx.raw(
+            `coalesce(json_agg(json_build_object('id', m.id, 'userId', m.user_id, 'scope', m.scope, 'tenantId', m.tenant_id,
+               'tenantName', t.name, 'distributorId', m.distributor_id, 'roleCode', r.code, 'permissions', r.permissions)
+               order by r.rank desc, t.name) filter (where m.id is not null), '[]') as memberships`,
+          ),
+        );
+      if (!row) return null;
+      const { memberships, ...user } = row as User & { memberships: Membership[] };
+      return { user, memberships };
     });
   }
 

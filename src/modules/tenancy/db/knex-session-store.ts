@@ -9,6 +9,10 @@ type Callback<T = void> = (err?: unknown, value?: T) => void;
  * from a team, or a password change, can end their sessions at once.
  */
 export class KnexSessionStore extends session.Store implements SessionRepository {
+  /** Rolling expiry is written at most once per interval per session, not on every request. */
+  private readonly lastTouch = new Map<string, number>();
+  private static readonly TOUCH_INTERVAL_MS = 5 * 60 * 1000;
+
   constructor(
     private readonly knex: Knex,
     private readonly ttlMs: number,
@@ -39,6 +43,10 @@ export class KnexSessionStore extends session.Store implements SessionRepository
   }
 
   override touch(sid: string, sess: SessionData, cb?: Callback): void {
+    const now = Date.now();
+    if (now - (this.lastTouch.get(sid) ?? 0) < KnexSessionStore.TOUCH_INTERVAL_MS) return cb?.();
+    if (this.lastTouch.size > 100_000) this.lastTouch.clear();
+    this.lastTouch.set(sid, now);
     const expiresAt = sess.cookie?.expires ? new Date(sess.cookie.expires) : new Date(Date.now() + this.ttlMs);
     this.knex('sessions').where('sid', sid).update({ expiresAt }).then(() => cb?.(), (err) => cb?.(err));
   }

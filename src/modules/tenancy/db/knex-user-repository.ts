@@ -26,13 +26,6 @@ export class KnexUserRepository implements UserRepository {
     });
   }
 
-  findById(userId: string): Promise<User | null> {
-    return this.deps.database.asPlatform(async (trx) => {
-      const row = await UserModel.query(trx).findById(userId);
-      return row ? toDomain(row) : null;
-    });
-  }
-
   create(input: { email: string; name: string; passwordHash: string; locale: string }): Promise<User> {
     return this.deps.database.asPlatform(async (trx) => toDomain(await UserModel.query(trx).insertAndFetch(input)));
   }
