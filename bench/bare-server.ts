@@ -11,15 +11,16 @@ import { portOf } from './support/cadence.js';
  * transaction, no session, no middleware; a small template compiled once.
  */
 
-// Runs as the platform role (bypasses row-level security, like a hand-written app without it), set once
-// per connection; explicitly, because with embedded PGlite all connections share one session, which
-// Cadence leaves in its application role.
-const TEAM_QUERY = `
+// Runs as the platform role (bypasses row-level security, like a hand-written app without it). The role is
+// set in the same simple-protocol round trip as the query, because with embedded PGlite all connections
+// share one session whose role Cadence's pool also sets.
+const teamQuery = (tenantId: string) => `
+  SET ROLE ${PLATFORM_ROLE};
   SELECT m.id AS membership_id, u.id AS user_id, u.email, u.name, r.code AS role_code, u.last_login_at
   FROM memberships m
   JOIN users u ON u.id = m.user_id
   JOIN roles r ON r.id = m.role_id
-  WHERE m.scope = 'tenant' AND m.tenant_id = $1
+  WHERE m.scope = 'tenant' AND m.tenant_id = '${tenantId}'
   ORDER BY u.email`;
 
 const TEMPLATE = `<!doctype html>
@@ -53,24 +54,13 @@ export interface BareServer {
 /** Serves GET /team: the team of the tenant `tenantSlug`. */
 export async function startBareServer(options: { databaseUrl: string; tenantSlug: string; poolMax: number }): Promise<BareServer> {
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolMax });
-  const withRole = new WeakSet<pg.PoolClient>();
-  const query = async <R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> => {
-    const client = await pool.connect();
-    try {
-      if (!withRole.has(client)) {
-        await client.query(`SET ROLE ${PLATFORM_ROLE}`);
-        withRole.add(client);
-      }
-      return (await client.query<R>(sql, params)).rows;
-    } finally {
-      client.release();
-    }
-  };
-  const [tenant] = await query<{ id: string; name: string }>('SELECT id, name FROM tenants WHERE slug = $1', [options.tenantSlug]);
-  if (!tenant) {
+  const lookup = await pool.query<{ id: string; name: string }>(`SET ROLE ${PLATFORM_ROLE}; SELECT id, name FROM tenants WHERE slug = '${options.tenantSlug.replace(/'/g, "''")}'`);
+  const tenant = (lookup as unknown as pg.QueryResult<{ id: string; name: string }>[])[1].rows[0];
+  if (!tenant || !/^[0-9a-f-]{36}$/.test(tenant.id)) {
     await pool.end();
     throw new Error(`no tenant ${options.tenantSlug}`);
   }
+  const sql = teamQuery(tenant.id);
 
   const eta = new Eta({ autoEscape: true, cache: true });
   eta.loadTemplate('@team', TEMPLATE);
@@ -78,7 +68,8 @@ export async function startBareServer(options: { databaseUrl: string; tenantSlug
   const app = express();
   app.disable('x-powered-by');
   app.get('/team', async (_req, res) => {
-    const members = await query(TEAM_QUERY, [tenant.id]);
+    const results = (await pool.query(sql)) as unknown as pg.QueryResult[];
+    const members = results[1].rows;
     res.type('html').send(eta.render('@team', { tenant, members }));
   });
 
