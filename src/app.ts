@@ -9,7 +9,8 @@ import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { pinoHttp } from 'pino-http';
 import type { Cradle } from './container.js';
-import { aiRouter } from './modules/ai/index.js';
+import { billingRouter } from './modules/billing/index.js';
+import { aiRoutes } from './modules/ai/routes.js';
 import { PORTAL_NAV, portalRouter } from './modules/portal/index.js';
 import { tenancyRouter } from './modules/tenancy/index.js';
 import { AppError, ValidationError } from './shared/errors.js';
@@ -118,7 +119,8 @@ export function createApp(cradle: Cradle): express.Express {
 
   app.get('/', (req, res) => res.redirect(303, req.viewer ? authService.landingPath(req.viewer) : '/login'));
   app.use(tenancyRouter(cradle));
-  app.use(aiRouter(cradle));
+  app.use(billingRouter(cradle));
+  app.use(aiRoutes(cradle));
   app.use(portalRouter());
 
   app.use((req, _res, next) => next(new AppError('common.errors.notFound', 404)));

@@ -33,7 +33,15 @@ const schema = z.object({
   SECURE_COOKIES: booleanFlag.optional(),
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  MISTRAL_API_KEY: z.string().min(1).optional(),
+  MISTRAL_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
+
+export type AiProviderEnv = Partial<Record<'anthropic' | 'openai' | 'mistral', { apiKey?: string; baseUrl?: string }>>;
 
 export type Config = {
   env: 'development' | 'test' | 'production';
@@ -51,6 +59,8 @@ export type Config = {
   secureCookies: boolean;
   loginRateLimit: number;
   dbPoolMax: number;
+  /** Provider keys and base URLs from the environment; keys stored by the super admin take precedence. */
+  aiProviders: AiProviderEnv;
 };
 
 /** The one place that reads process.env. */
@@ -83,5 +93,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: e.SECURE_COOKIES ?? e.NODE_ENV === 'production',
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     dbPoolMax: e.DB_POOL_MAX,
+    aiProviders: {
+      anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL },
+      openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL },
+      mistral: { apiKey: e.MISTRAL_API_KEY, baseUrl: e.MISTRAL_BASE_URL },
+    },
   };
 }

@@ -5,11 +5,13 @@ import type { Config } from './config.js';
 import { Database, type DatabaseKind } from './adapters/db/database.js';
 import { createKnex } from './adapters/db/knex.js';
 import { loadOrCreateSecret } from './adapters/crypto/local-secrets.js';
+import { SecretBox } from './adapters/crypto/secret-box.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createI18n } from './shared/i18n.js';
 import type { JobDefinition } from './shared/jobs.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { registerAi, type AiCradle } from './modules/ai/index.js';
+import { billingJobs, registerBilling, type BillingCradle } from './modules/billing/index.js';
 import { registerTenancy, tenancyJobs, type TenancyCradle } from './modules/tenancy/index.js';
 
 export interface KernelCradle {
@@ -20,9 +22,11 @@ export interface KernelCradle {
   knex: Knex;
   database: Database;
   sessionSecret: string;
+  /** Encrypts secrets at rest (AES-256-GCM) under MASTER_KEY, or a key generated once into DATA_DIR. */
+  secretBox: SecretBox;
 }
 
-export type Cradle = KernelCradle & TenancyCradle & AiCradle;
+export type Cradle = KernelCradle & TenancyCradle & AiCradle & BillingCradle;
 
 export interface DatabaseTarget {
   url: string;
@@ -46,13 +50,15 @@ export function buildContainer(
       .disposer((knex) => knex.destroy()),
     database: asFunction(({ knex }: { knex: Knex }) => new Database(knex, db.kind)).singleton(),
     sessionSecret: asFunction(() => config.sessionSecret ?? loadOrCreateSecret(config.dataDir, 'session-secret')).singleton(),
+    secretBox: asFunction(() => new SecretBox(config.masterKey ?? loadOrCreateSecret(config.dataDir, 'master-key'))).singleton(),
   });
   registerTenancy(container);
+  registerBilling(container);
   registerAi(container);
   container.register(overrides as Record<string, Resolver<unknown>>);
   return container;
 }
 
 export function allJobs(cradle: Cradle): JobDefinition[] {
-  return [...tenancyJobs(cradle)];
+  return [...tenancyJobs(cradle), ...billingJobs(cradle)];
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { Argon2PasswordHasher } from '../../src/adapters/crypto/argon2-password-hasher.js';
+import { creditPeriodAt, grantKey, periodDate } from '../../src/modules/billing/domain.js';
 
 /** Demo mode only (never in production): two client workspaces with their owners and subscriptions, and a super admin. */
 export const DEMO_TENANTS = [
@@ -39,7 +40,38 @@ export async function seed(knex: Knex): Promise<void> {
       const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
       await knex('subscriptions').insert({ tenantId: tenant.id, planId: plan.id, status: 'active', currentPeriodStart: start, currentPeriodEnd: end });
     }
+    await ensureCredits(knex, tenant.id);
   }
   const adminId = await ensureUser('admin@cadence.test', 'Admin Cadence', 'cadence-admin');
   await ensureMembership(adminId, 'super_admin', null);
+}
+
+/** The demo tenant's credit account with the plan's monthly grant for the current period (the ledger keys match the service's, so the hourly reset never grants it twice). */
+async function ensureCredits(knex: Knex, tenantId: string): Promise<void> {
+  if (await knex('creditAccounts').where({ tenantId }).first('id')) return;
+  const sub = await knex('subscriptions as s')
+    .join('plans as p', 'p.id', 's.planId')
+    .where('s.tenantId', tenantId)
+    .whereNot('s.status', 'cancelled')
+    .first('s.currentPeriodStart', 's.currentPeriodEnd', 'p.monthlyCredits', 'p.name');
+  const now = new Date();
+  const period = sub ? creditPeriodAt({ start: sub.currentPeriodStart, end: sub.currentPeriodEnd }, now) : null;
+  if (!sub || !period) return;
+  const grant = sub.monthlyCredits as number;
+  await knex.transaction(async (trx) => {
+    await trx('creditAccounts').insert({ tenantId, balance: grant, reserved: 0, periodStart: period.start, periodEnd: period.end, lastGrantedAt: grant > 0 ? now : null });
+    if (grant > 0) {
+      await trx('creditLedger').insert({
+        tenantId,
+        kind: 'grant',
+        amount: grant,
+        reservedDelta: 0,
+        balanceAfter: grant,
+        reservedAfter: 0,
+        idempotencyKey: grantKey(period.start),
+        periodStart: periodDate(period.start),
+        memo: sub.name,
+      });
+    }
+  });
 }

@@ -1,21 +1,56 @@
-import { asClass, type AwilixContainer } from 'awilix';
-import { Router } from 'express';
-import { requireLogin, requirePlatformAdmin } from '../../shared/http/guards.js';
-import { render } from '../../shared/http/render.js';
-import { AiCatalogue } from './catalogue.js';
+import { asClass, asFunction, type AwilixContainer } from 'awilix';
+import type { Config } from '../../config.js';
+import { ProviderRegistry } from '../../adapters/ai/provider-registry.js';
+import type { Clock } from '../../shared/clock.js';
+import type { JobDefinition } from '../../shared/jobs.js';
+import { AiAdminService } from './admin-service.js';
+import { AiBatchService } from './batch-service.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { KnexAiAdminRepository } from './db/knex-ai-admin-repository.js';
+import { KnexAiBatchRepository } from './db/knex-ai-batch-repository.js';
+import { KnexAiCallRepository } from './db/knex-ai-call-repository.js';
+import { KnexAiCatalogueRepository } from './db/knex-ai-catalogue-repository.js';
+import { AiGateway } from './gateway.js';
+import type { CreditCharger, SystemPromptSource } from './ports.js';
+
+export type { AiRequest, AiResult, AiStreamEvent } from './gateway.js';
+export type { AiTask } from './domain.js';
+export type { AiBatchService, BatchEnqueueRequest, BatchItemView, BatchItemCompleted } from './batch-service.js';
 
 export interface AiCradle {
-  aiCatalogue: AiCatalogue;
+  aiCatalogueRepository: KnexAiCatalogueRepository;
+  aiCallRepository: KnexAiCallRepository;
+  providerRegistry: ProviderRegistry;
+  circuitBreaker: CircuitBreaker;
+  aiGateway: AiGateway;
+  aiAdminRepository: KnexAiAdminRepository;
+  aiAdminService: AiAdminService;
+  creditCharger: CreditCharger;
+  systemPromptSource: SystemPromptSource;
+  aiBatchRepository: KnexAiBatchRepository;
+  aiBatchService: AiBatchService;
 }
 
 export function registerAi(container: AwilixContainer): void {
-  container.register({ aiCatalogue: asClass(AiCatalogue).singleton() });
+  container.register({
+    aiCatalogueRepository: asClass(KnexAiCatalogueRepository).singleton(),
+    aiCallRepository: asClass(KnexAiCallRepository).singleton(),
+    providerRegistry: asClass(ProviderRegistry).singleton(),
+    circuitBreaker: asFunction(({ clock }: { clock: Clock; config: Config }) => new CircuitBreaker(clock)).singleton(),
+    aiGateway: asClass(AiGateway).singleton(),
+    aiAdminRepository: asClass(KnexAiAdminRepository).singleton(),
+    aiAdminService: asClass(AiAdminService).singleton(),
+    aiBatchRepository: asClass(KnexAiBatchRepository).singleton(),
+    aiBatchService: asClass(AiBatchService).singleton(),
+  });
 }
 
-export function aiRouter({ aiCatalogue }: AiCradle): Router {
-  const router = Router();
-  router.get('/admin/ai', requireLogin, requirePlatformAdmin, async (req, res) => {
-    render(req, res, 'admin/ai', { models: await aiCatalogue.listModels() });
-  });
-  return router;
+/** Nightly batch (-50 %): submitted at 01:00 platform time (Europe/Paris), polled every 10 minutes. */
+export function aiJobs(cradle: { aiBatchService: AiBatchService; clock: Clock }): JobDefinition[] {
+  const { aiBatchService, clock } = cradle;
+  const jobs: (JobDefinition & { timezone?: string })[] = [
+    { name: 'ai:submit-batches', every: '0 1 * * *', timezone: 'Europe/Paris', run: () => aiBatchService.submitQueued(clock.now()) },
+    { name: 'ai:poll-batches', every: '10 minutes', run: () => aiBatchService.pollOpenBatches(clock.now()) },
+  ];
+  return jobs;
 }

@@ -30,6 +30,10 @@ export interface CompletionRequest {
 }
 
 export interface Usage {
+  /**
+   * Input tokens billed at the full input price: EXCLUDING cache reads and cache writes (Anthropic's
+   * `input_tokens`; OpenAI's and Mistral's `prompt_tokens` minus their cached tokens).
+   */
   inputTokens: number;
   outputTokens: number;
   /** Input tokens read from the provider's prompt cache (billed at the cached price). */
@@ -147,4 +151,18 @@ export class ProviderError extends Error {
   get fallsBack(): boolean {
     return FALLS_BACK.has(this.kind);
   }
+}
+
+/** What the gateway needs from billing: credits reserved before a call, settled on its real cost, refunded on failure. */
+export interface CreditCharger {
+  /** `ttlMs`: how long the hold lives (billing's default is minutes; a nightly batch item holds up to 48 h). */
+  reserve(tenantId: string, input: { amount: number; task: string; idempotencyKey: string; ttlMs?: number }): Promise<{ reservationId: string }>;
+  settle(tenantId: string, reservationId: string, actualCredits: number, options?: { aiCallId?: string }): Promise<unknown>;
+  refund(tenantId: string, reservationId: string, reason: string): Promise<unknown>;
+  creditsForCost(costMicros: number, currency: string): Promise<number>;
+}
+
+/** The stable system prompt of a tenant (platform → distributor → tenant prompt cascade), and a reference to reproduce it. */
+export interface SystemPromptSource {
+  stablePrompt(tenantId: string, locale: string, options: { task: string; channel?: string }): Promise<{ text: string; snapshotRef: string }>;
 }

@@ -12,7 +12,9 @@ export const PORTAL_NAV = [
   { key: 'media', href: '/app/media' },
   { key: 'channels', href: '/app/channels' },
   { key: 'watch', href: '/app/watch' },
+  { key: 'ai', href: '/app/ai' },
   { key: 'team', href: '/app/team' },
+  { key: 'credits', href: '/app/credits' },
   { key: 'subscription', href: '/app/subscription' },
 ] as const;
 
