@@ -11,6 +11,7 @@ import { pinoHttp } from 'pino-http';
 import type { Cradle } from './container.js';
 import { billingRouter } from './modules/billing/index.js';
 import { aiRoutes } from './modules/ai/routes.js';
+import { promptRoutes } from './modules/ai/prompt-routes.js';
 import { PORTAL_NAV, portalRouter } from './modules/portal/index.js';
 import { tenancyRouter } from './modules/tenancy/index.js';
 import { AppError, ValidationError } from './shared/errors.js';
@@ -121,6 +122,7 @@ export function createApp(cradle: Cradle): express.Express {
   app.use(tenancyRouter(cradle));
   app.use(billingRouter(cradle));
   app.use(aiRoutes(cradle));
+  app.use(promptRoutes(cradle));
   app.use(portalRouter());
 
   app.use((req, _res, next) => next(new AppError('common.errors.notFound', 404)));

@@ -1,4 +1,4 @@
-import { asFunction, asValue, createContainer, InjectionMode, type AwilixContainer, type Resolver } from 'awilix';
+import { aliasTo, asFunction, asValue, createContainer, InjectionMode, type AwilixContainer, type Resolver } from 'awilix';
 import type { i18n } from 'i18next';
 import type { Knex } from 'knex';
 import type { Config } from './config.js';
@@ -10,7 +10,7 @@ import { systemClock, type Clock } from './shared/clock.js';
 import { createI18n } from './shared/i18n.js';
 import type { JobDefinition } from './shared/jobs.js';
 import { createLogger, type Logger } from './shared/logger.js';
-import { registerAi, type AiCradle } from './modules/ai/index.js';
+import { aiJobs, registerAi, type AiCradle } from './modules/ai/index.js';
 import { billingJobs, registerBilling, type BillingCradle } from './modules/billing/index.js';
 import { registerTenancy, tenancyJobs, type TenancyCradle } from './modules/tenancy/index.js';
 
@@ -54,11 +54,13 @@ export function buildContainer(
   });
   registerTenancy(container);
   registerBilling(container);
+  // Cross-module ports, wired here: the AI gateway pays with billing's credit ledger.
+  container.register({ creditCharger: aliasTo('creditLedger') });
   registerAi(container);
   container.register(overrides as Record<string, Resolver<unknown>>);
   return container;
 }
 
 export function allJobs(cradle: Cradle): JobDefinition[] {
-  return [...tenancyJobs(cradle), ...billingJobs(cradle)];
+  return [...tenancyJobs(cradle), ...aiJobs(cradle), ...billingJobs(cradle)];
 }

@@ -2,5 +2,7 @@
 export interface JobDefinition {
   name: string;
   every?: string;
+  /** Time zone of a cron `every` (default: the server's). */
+  timezone?: string;
   run(data: Record<string, unknown>): Promise<unknown>;
 }

@@ -45,6 +45,6 @@ export async function scheduleJobs(agenda: Agenda, jobs: readonly JobDefinition[
   }
   await agenda.start();
   for (const job of jobs) {
-    if (job.every) await agenda.every(job.every, job.name);
+    if (job.every) await agenda.every(job.every, job.name, undefined, job.timezone ? { timezone: job.timezone } : undefined);
   }
 }

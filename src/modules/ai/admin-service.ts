@@ -432,11 +432,9 @@ export class AiAdminService {
   // Routes
 
   async routes(): Promise<RouteView[]> {
-    const [routes, models, health] = await Promise.all([
-      this.deps.aiAdminRepository.listRoutes(),
-      this.deps.aiAdminRepository.listModels(),
-      this.deps.aiAdminRepository.modelHealth(),
-    ]);
+    const routes = await this.deps.aiAdminRepository.listRoutes();
+    const models = await this.deps.aiAdminRepository.listModels();
+    const health = await this.deps.aiAdminRepository.modelHealth();
     const now = this.deps.clock.now();
     const modelById = new Map(models.map((m) => [m.id, m]));
     const healthById = new Map(health.map((h) => [h.modelId, h]));
@@ -525,11 +523,9 @@ export class AiAdminService {
 
   /** The models of the tenant's plan by tier, which one serves each task for it now, and whether AI runs offline. */
   async engines(tenantId: string): Promise<EnginesView> {
-    const [row, policy, catalogue] = await Promise.all([
-      this.deps.aiAdminRepository.tenantEngines(tenantId),
-      this.deps.aiCatalogueRepository.tenantPolicy(tenantId),
-      this.deps.aiCatalogueRepository.loadCatalogue(),
-    ]);
+    const row = await this.deps.aiAdminRepository.tenantEngines(tenantId);
+    const policy = await this.deps.aiCatalogueRepository.tenantPolicy(tenantId);
+    const catalogue = await this.deps.aiCatalogueRepository.loadCatalogue();
     const usableCodes = new Set<string>();
     for (const provider of catalogue.providers.values()) if (this.isUsable(provider)) usableCodes.add(provider.code);
     const tasks = CLIENT_TASKS.map((task) => {

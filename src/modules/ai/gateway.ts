@@ -175,7 +175,7 @@ export class AiGateway {
 
   /** Speech to text (onboarding interviews, monthly sessions). */
   async transcribe(
-    meta: CallMeta,
+    meta: Omit<CallMeta, 'task'>,
     audio: { data: Buffer; filename: string; mimeType: string; language?: string },
   ): Promise<AiResult<string> & { durationSeconds: number }> {
     const { candidates, timeoutMs } = await this.route(meta.tenantId, 'transcription');
@@ -239,17 +239,18 @@ export class AiGateway {
   ): Promise<{ request: Omit<CompletionRequest, 'model' | 'timeoutMs' | 'signal'>; snapshotRef: string; holdCredits: number }> {
     const { candidates, locale } = await this.batchRoute(request.tenantId);
     const system = await this.deps.systemPromptSource.stablePrompt(request.tenantId, locale, { task: request.task, channel: request.channel });
-    const stable = request.tenantContext ? `${system.text}\n\n${request.tenantContext}` : system.text;
+    const stable = [system.stable, request.tenantContext].filter(Boolean).join('\n\n');
+    const variable = [system.variable, request.instructions].filter(Boolean).join('\n\n') || undefined;
     const messages: ChatMessage[] = typeof request.prompt === 'string' ? [{ role: 'user', content: request.prompt }] : request.prompt;
     const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
-    const promptTokens = estimateTokens(stable + (request.instructions ?? '') + messages.map((m) => m.content).join('\n'));
+    const promptTokens = estimateTokens(stable + (variable ?? '') + messages.map((m) => m.content).join('\n'));
     const worst: Usage = { inputTokens: promptTokens, outputTokens: maxTokens, cachedInputTokens: 0, cacheWriteTokens: 0 };
     const holds = await Promise.all(
       candidates.map((c) => this.deps.creditCharger.creditsForCost(costMicros(c.model, worst, { batch: true }), c.model.priceCurrency)),
     );
     return {
       request: {
-        system: { stable, variable: request.instructions },
+        system: { stable, variable },
         messages,
         maxTokens,
         temperature: request.temperature,
@@ -264,11 +265,12 @@ export class AiGateway {
   private async prepare(request: AiRequest<unknown>) {
     const { candidates, timeoutMs, locale } = await this.route(request.tenantId, request.task);
     const system = await this.deps.systemPromptSource.stablePrompt(request.tenantId, locale, { task: request.task, channel: request.channel });
-    const stable = request.tenantContext ? `${system.text}\n\n${request.tenantContext}` : system.text;
+    const stable = [system.stable, request.tenantContext].filter(Boolean).join('\n\n');
+    const variable = [system.variable, request.instructions].filter(Boolean).join('\n\n') || undefined;
     const messages: ChatMessage[] = typeof request.prompt === 'string' ? [{ role: 'user', content: request.prompt }] : request.prompt;
     const jsonSchema = request.schema ? (z.toJSONSchema(request.schema, { target: 'draft-7' }) as Record<string, unknown>) : undefined;
     const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
-    const promptTokens = estimateTokens(stable + (request.instructions ?? '') + messages.map((m) => m.content).join('\n'));
+    const promptTokens = estimateTokens(stable + (variable ?? '') + messages.map((m) => m.content).join('\n'));
     const plan: CallPlan = {
       candidates,
       timeoutMs,
@@ -278,7 +280,7 @@ export class AiGateway {
     };
     const completionFor = (attempt: Attempt): CompletionRequest => ({
       model: attempt.model.modelId,
-      system: { stable, variable: request.instructions },
+      system: { stable, variable },
       messages,
       maxTokens,
       temperature: request.temperature,

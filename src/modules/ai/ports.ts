@@ -162,7 +162,11 @@ export interface CreditCharger {
   creditsForCost(costMicros: number, currency: string): Promise<number>;
 }
 
-/** The stable system prompt of a tenant (platform → distributor → tenant prompt cascade), and a reference to reproduce it. */
+/**
+ * The system prompt of a tenant from the prompt cascade (platform → distributor → tenant): `stable` is the
+ * same for every call of the tenant (cached by the providers), `variable` depends on the task or channel;
+ * `snapshotRef` identifies the layers used, to reproduce the call.
+ */
 export interface SystemPromptSource {
-  stablePrompt(tenantId: string, locale: string, options: { task: string; channel?: string }): Promise<{ text: string; snapshotRef: string }>;
+  stablePrompt(tenantId: string, locale: string, options: { task: string; channel?: string }): Promise<{ stable: string; variable: string; snapshotRef: string }>;
 }

@@ -113,8 +113,13 @@ export function isAppend(value: Json): value is { $append: Json[] } {
   return keys.length === 1 && keys[0] === '$append' && Array.isArray(value.$append);
 }
 
+/** A deep copy of a JSON value (faster than structuredClone for plain data; keeps `__proto__` as data). */
 function clone<T extends Json>(value: T): T {
-  return structuredClone(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => clone(v)) as T;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(value)) defineKey(out, k, clone(v));
+  return out as T;
 }
 
 /** Sets an own, enumerable property even for names like `__proto__`. */
@@ -125,6 +130,7 @@ function defineKey<T>(target: Record<string, T>, key: string, value: T): void {
 class Merger<S> {
   readonly root: ObjectNode<S> = { kind: 'object', children: new Map() };
   private readonly removed = new Map<string, RemovedLeaf<S>>();
+  // Leaf values are shared with the input and never mutated here; result() copies them out.
 
   apply(layer: Layer<S>): void {
     for (const [key, value] of Object.entries(layer.document)) this.setChild(this.root, key, value, layer.source, []);
@@ -142,7 +148,7 @@ class Merger<S> {
       return undefined;
     }
     if (isAppend(value)) {
-      const items = clone(value.$append);
+      const items = value.$append;
       if (node?.kind === 'leaf' && Array.isArray(node.value)) {
         return { kind: 'leaf', value: [...node.value, ...items], source, contributors: [...node.contributors, source], overridden: node.overridden };
       }
@@ -161,7 +167,7 @@ class Merger<S> {
       if (node) this.recordRemoved(node, path, source);
       return created;
     }
-    return this.newLeaf(node, clone(value), source, path);
+    return this.newLeaf(node, value, source, path);
   }
 
   private newLeaf(node: Node<S> | undefined, value: Json, source: S, path: string[]): LeafNode<S> {
@@ -204,7 +210,7 @@ class Merger<S> {
       return out;
     };
     const document = build(this.root, []);
-    const removed = [...this.removed.values()].filter((r) => !Object.hasOwn(provenance, r.key));
+    const removed = [...this.removed.values()].filter((r) => !Object.hasOwn(provenance, r.key)).map((r) => ({ ...r, value: clone(r.value) }));
     return { document, provenance, removed };
   }
 }
@@ -333,14 +339,13 @@ export function canonicalJson(value: Json): string {
 }
 
 /**
- * A stable reference to the rows a resolution used: `pl1:` + sha256 over the sorted `id@version` of every
- * row that entered the merge, each with a digest of its value (the platform seed rewrites version 1 in
- * place, and that must change the reference). Independent of row order; fits `ai_calls.prompt_layer_snapshot_ref`.
+ * A stable reference to the rows a resolution used: `pl1:` + sha256 over the sorted `id@version#value` of
+ * every row that entered the merge (values canonical; the platform seed rewrites version 1 in place, and
+ * that must change the reference). Independent of row order; fits `ai_calls.prompt_layer_snapshot_ref`.
  */
 export function snapshotRefOf(rows: readonly Pick<PromptLayerRow, 'id' | 'version' | 'value'>[]): string {
-  const lines = rows
-    .map((r) => `${r.id}@${r.version}#${crypto.createHash('sha256').update(canonicalJson(r.value)).digest('hex')}`)
-    .sort();
+  // one line per row, `id@version#<canonical value>`, sorted: the value is in the line, hashed once with the rest
+  const lines = rows.map((r) => `${r.id}@${r.version}#${canonicalJson(r.value)}`).sort();
   return `pl1:${crypto.createHash('sha256').update(lines.join('\n')).digest('hex')}`;
 }
 

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../shared/clock.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import {
   DEFAULT_PROMPT_LOCALE,
@@ -49,6 +50,28 @@ export interface ResolvedPrompt extends ResolvedCascade {
   tenant: PromptTenant;
 }
 
+/** How long a tenant's resolution is reused (per process); edits made elsewhere apply within this delay. */
+export const RESOLVE_CACHE_TTL_MS = 30_000;
+const RESOLVE_CACHE_MAX_ENTRIES = 1_000;
+
+export interface StablePrompt {
+  /** The cascade's whole system prompt: `stable`, then `variable` when there is one. */
+  text: string;
+  snapshotRef: string;
+  /** Identical across a tenant's calls of one task: the best cache prefix. */
+  stable: string;
+  /** The channel's guidance and format; empty without a channel. */
+  variable: string;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 export interface PromptCradle {
   promptLayerRepository: PromptLayerRepository;
   promptLayerService: PromptLayerService;
@@ -60,11 +83,38 @@ export interface PromptCradle {
  * `ai_calls.prompt_layer_snapshot_ref`.
  */
 export class PromptLayerService {
-  constructor(private readonly deps: { promptLayerRepository: PromptLayerRepository }) {}
+  /** Resolutions per tenant and locale, for the gateway's hot path (one query + merge ≈ 2–5 ms a call). */
+  private readonly cache = new Map<string, { at: number; resolved: ResolvedPrompt; rendered: Map<string, StablePrompt> }>();
 
-  /** The resolved document, its provenance and snapshot reference, read inside the tenant's context. */
-  resolve(tenantId: string, locale?: string): Promise<ResolvedPrompt> {
-    return this.load(tenantId, locale, (locales) => this.deps.promptLayerRepository.findForTenant(tenantId, locales));
+  /** `clock` (registered in the container) times the cache; without one, the system clock. */
+  constructor(private readonly deps: { promptLayerRepository: PromptLayerRepository; clock?: Clock }) {}
+
+  /**
+   * The resolved document, its provenance and snapshot reference, read inside the tenant's context.
+   * Cached in this process for RESOLVE_CACHE_TTL_MS per tenant and locale (the result is frozen): a layer
+   * written elsewhere shows within that delay; whoever writes layers in this process calls `invalidate()`.
+   */
+  async resolve(tenantId: string, locale?: string): Promise<ResolvedPrompt> {
+    return (await this.cached(tenantId, locale)).resolved;
+  }
+
+  /** Forgets cached resolutions: of one tenant, or all (after a platform or distributor layer changed). */
+  invalidate(tenantId?: string): void {
+    if (tenantId === undefined) return this.cache.clear();
+    for (const key of this.cache.keys()) if (key.startsWith(`${tenantId}\u0000`)) this.cache.delete(key);
+  }
+
+  private async cached(tenantId: string, locale: string | undefined) {
+    const key = `${tenantId}\u0000${locale ?? ''}`;
+    const now = (this.deps.clock ?? systemClock).now().getTime();
+    const hit = this.cache.get(key);
+    if (hit && now - hit.at < RESOLVE_CACHE_TTL_MS) return hit;
+    const resolved = deepFreeze(await this.load(tenantId, locale, (locales) => this.deps.promptLayerRepository.findForTenant(tenantId, locales)));
+    const entry = { at: now, resolved, rendered: new Map<string, StablePrompt>() };
+    this.cache.delete(key);
+    this.cache.set(key, entry);
+    if (this.cache.size > RESOLVE_CACHE_MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    return entry;
   }
 
   /** The same resolution for the super admin's inspector, read in the explicit platform context. */
@@ -78,14 +128,16 @@ export class PromptLayerService {
    * `stable` alone is identical across the tenant's calls of one task (the best cache prefix) and `variable`
    * is the channel part, for a caller that sends them apart.
    */
-  async stablePrompt(
-    tenantId: string,
-    locale: string | undefined,
-    options: { task: string; channel?: string },
-  ): Promise<{ text: string; snapshotRef: string; stable: string; variable: string }> {
-    const resolved = await this.resolve(tenantId, locale);
-    const { stable, variable } = renderSystemPrompt(resolved.document, { ...options, locale: resolved.locale });
-    return { text: [stable, variable].filter(Boolean).join('\n\n'), snapshotRef: resolved.snapshotRef, stable, variable };
+  async stablePrompt(tenantId: string, locale: string | undefined, options: { task: string; channel?: string }): Promise<StablePrompt> {
+    const entry = await this.cached(tenantId, locale);
+    const renderKey = `${options.task}\u0000${options.channel ?? ''}`;
+    let prompt = entry.rendered.get(renderKey);
+    if (!prompt) {
+      const { stable, variable } = renderSystemPrompt(entry.resolved.document, { ...options, locale: entry.resolved.locale });
+      prompt = Object.freeze({ text: [stable, variable].filter(Boolean).join('\n\n'), snapshotRef: entry.resolved.snapshotRef, stable, variable });
+      entry.rendered.set(renderKey, prompt);
+    }
+    return prompt;
   }
 
   renderSystemPrompt(document: JsonObject, options: RenderOptions): RenderedSystemPrompt {

@@ -13,8 +13,8 @@ export type ReservationStatus = 'held' | 'settled' | 'refunded';
 
 /** How long a hold lives when the caller gives no TTL; past it the expiry job refunds it. */
 export const DEFAULT_RESERVATION_TTL_MS = 15 * 60 * 1000;
-/** Longest hold allowed (provider batches finish within 24 h; a margin on top). */
-export const MAX_RESERVATION_TTL_MS = 48 * 3600 * 1000;
+/** Longest hold allowed: a sanity bound (a nightly batch item waits for the night, then up to 24 h at the provider). */
+export const MAX_RESERVATION_TTL_MS = 7 * 24 * 3600 * 1000;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 
 export interface CreditBalance {

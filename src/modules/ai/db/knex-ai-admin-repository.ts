@@ -107,7 +107,6 @@ export interface TenantPlanModel {
 
 export interface TenantEnginesRow {
   plan: { code: string; name: string } | null;
-  requiresEu: boolean;
   models: TenantPlanModel[];
 }
 
@@ -192,10 +191,9 @@ export class KnexAiAdminRepository {
 
   listRoutes(): Promise<AdminRouteRow[]> {
     return this.deps.database.asPlatform(async (trx) => {
-      const [routes, fallbacks] = await Promise.all([
-        trx('ai_task_routes').select('id', 'task', 'primaryModelId', 'timeoutMs', 'active'),
-        trx('ai_route_fallbacks').select('routeId', 'modelId').orderBy('position'),
-      ]);
+      // one connection per transaction: queries in sequence
+      const routes = await trx('ai_task_routes').select('id', 'task', 'primaryModelId', 'timeoutMs', 'active');
+      const fallbacks = await trx('ai_route_fallbacks').select('routeId', 'modelId').orderBy('position');
       return routes.map((r: { id: string; task: AiTask; primaryModelId: string | null; timeoutMs: number; active: boolean }) => ({
         id: r.id,
         task: r.task,
@@ -282,10 +280,8 @@ export class KnexAiAdminRepository {
       const breakdown = async (d: (typeof dimensions)[keyof typeof dimensions]): Promise<UsageLine[]> => {
         const select = (q: Knex.QueryBuilder) =>
           q.select(trx.raw('??::text as key', [d.key]), trx.raw('?? as label', [d.label]), ...(d.detail ? [trx.raw('?? as detail', [d.detail])] : []));
-        const [rows, costRows] = await Promise.all([
-          figures(select(d.join(period(trx('ai_calls as c'))))).groupBy(...d.group),
-          costs(d.join(period(trx('ai_calls as c'))).select(trx.raw('??::text as key', [d.key]))).groupBy(d.key, 'c.priceCurrency'),
-        ]);
+        const rows = await figures(select(d.join(period(trx('ai_calls as c'))))).groupBy(...d.group);
+        const costRows = await costs(d.join(period(trx('ai_calls as c'))).select(trx.raw('??::text as key', [d.key]))).groupBy(d.key, 'c.priceCurrency');
         const costByKey = new Map<string, CostByCurrency>();
         for (const c of costRows as { key: string; priceCurrency: string; cost: number }[]) {
           const entry = costByKey.get(c.key) ?? {};
@@ -301,14 +297,13 @@ export class KnexAiAdminRepository {
         }));
       };
 
-      const [totalRow, totalCosts, byProvider, byModel, byTask, byTenant] = await Promise.all([
-        figures(period(trx('ai_calls as c'))).first(),
-        costs(period(trx('ai_calls as c'))).groupBy('c.priceCurrency'),
-        breakdown(dimensions.provider),
-        breakdown(dimensions.model),
-        breakdown(dimensions.task),
-        breakdown(dimensions.tenant),
-      ]);
+      // one connection per transaction: queries in sequence
+      const totalRow = await figures(period(trx('ai_calls as c'))).first();
+      const totalCosts = await costs(period(trx('ai_calls as c'))).groupBy('c.priceCurrency');
+      const byProvider = await breakdown(dimensions.provider);
+      const byModel = await breakdown(dimensions.model);
+      const byTask = await breakdown(dimensions.task);
+      const byTenant = await breakdown(dimensions.tenant);
       const cost: CostByCurrency = {};
       for (const c of totalCosts as { priceCurrency: string; cost: number }[]) cost[c.priceCurrency] = Number(c.cost);
       const byCalls = (a: UsageLine, b: UsageLine) => b.calls - a.calls || a.label.localeCompare(b.label);
@@ -329,12 +324,11 @@ export class KnexAiAdminRepository {
   tenantEngines(tenantId: string): Promise<TenantEnginesRow> {
     return this.deps.database.forTenant(tenantId, async (trx) => {
       const row = await trx('tenants as t')
-        .join('distributors as d', 'd.id', 't.distributorId')
         .leftJoin('subscriptions as s', (j) => j.on('s.tenantId', 't.id').andOnVal('s.status', '<>', 'cancelled'))
         .leftJoin('plans as p', 'p.id', 's.planId')
         .where('t.id', tenantId)
         .orderBy('s.createdAt', 'desc')
-        .first('p.id as planId', 'p.code as planCode', 'p.name as planName', trx.raw('(t.requires_eu_processing OR d.requires_eu_processing) as requires_eu'));
+        .first('p.id as planId', 'p.code as planCode', 'p.name as planName');
       const models: TenantPlanModel[] = row?.planId
         ? await trx('plan_ai_models as pm')
             .join('ai_models as m', 'm.id', 'pm.modelId')
@@ -346,7 +340,6 @@ export class KnexAiAdminRepository {
         : [];
       return {
         plan: row?.planId ? { code: row.planCode, name: row.planName } : null,
-        requiresEu: Boolean(row?.requiresEu),
         models,
       };
     });

@@ -42,9 +42,9 @@ export class KnexAiCatalogueRepository {
 
   loadCatalogue(): Promise<RoutingCatalogue> {
     return this.deps.database.asPlatform(async (trx) => {
-      const [providers, models, routes, fallbacks] = await Promise.all([
-        trx('ai_providers').select('id', 'code', 'name', 'active', 'requiresApiKey', 'apiKeyEncrypted', 'apiKeyLast4', 'baseUrl', 'euHosted'),
-        trx('ai_models').select(
+      // one after the other: a transaction is one connection, which runs one query at a time
+      const providers = await trx('ai_providers').select('id', 'code', 'name', 'active', 'requiresApiKey', 'apiKeyEncrypted', 'apiKeyLast4', 'baseUrl', 'euHosted');
+      const models = await trx('ai_models').select(
           'id',
           'providerId',
           'modelId',
@@ -61,10 +61,9 @@ export class KnexAiCatalogueRepository {
           'cacheWritePriceMicrosPerMtok',
           'audioPriceMicrosPerMinute',
           'batchDiscountBp',
-        ),
-        trx('ai_task_routes').select('id', 'task', 'primaryModelId', 'timeoutMs', 'active'),
-        trx('ai_route_fallbacks').select('routeId', 'modelId', 'position').orderBy('position'),
-      ]);
+        );
+      const routes = await trx('ai_task_routes').select('id', 'task', 'primaryModelId', 'timeoutMs', 'active');
+      const fallbacks = await trx('ai_route_fallbacks').select('routeId', 'modelId', 'position').orderBy('position');
       const providerById = new Map(providers.map((p: CatalogueProvider) => [p.id, p]));
       const catalogue: RoutingCatalogue = { providers: new Map(), models: new Map(), routes: new Map() };
       for (const p of providers as CatalogueProvider[]) catalogue.providers.set(p.code, p);

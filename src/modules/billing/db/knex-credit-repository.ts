@@ -55,9 +55,10 @@ function currentPlan(trx: Knex.Transaction, tenantId: string): Promise<CurrentPl
 /**
  * `created_at` of a new ledger entry: the wall clock, but always after the tenant's previous entry. Every ledger
  * write holds the account lock, so the entries of a tenant are strictly ordered in the order they were written
- * (even where the clock is coarse or two entries share a transaction) and the history replays exactly.
+ * (even where the clock is coarse or two entries share a transaction) and the history replays exactly. The previous
+ * entry is one backward step of the (tenant_id, created_at) index, whatever the size of the ledger.
  */
-const NEXT_ENTRY_AT = `greatest(clock_timestamp(), coalesce((select max(created_at) from credit_ledger where tenant_id = :tenantId), '-infinity') + interval '1 microsecond')`;
+const NEXT_ENTRY_AT = `greatest(clock_timestamp(), coalesce((select created_at from credit_ledger where tenant_id = :tenantId order by created_at desc limit 1), '-infinity') + interval '1 microsecond')`;
 
 function lockAccount(trx: Knex.Transaction, tenantId: string): Promise<LockedAccount | undefined> {
   return trx('creditAccounts').where({ tenantId }).forUpdate().first('balance', 'reserved', 'periodStart', 'periodEnd');
@@ -78,24 +79,24 @@ export class KnexCreditRepository implements CreditRepository {
   ): Promise<ReservationReceipt> {
     return this.deps.database.forTenant(tenantId, async (trx) => {
       const account = await lockAccount(trx, tenantId);
-      // After the lock: a concurrent call with the same key has committed by now, and is seen.
-      const existing = await trx('creditReservations')
-        .where({ tenantId, idempotencyKey: input.idempotencyKey })
-        .first('id', 'amountHeld', 'status', 'expiresAt');
-      if (existing) {
-        return { reservationId: existing.id, amountHeld: existing.amountHeld, status: existing.status, expiresAt: existing.expiresAt, replayed: true };
-      }
+      // Everything below runs under the account lock: a concurrent call with the same key has committed by now.
       const available = account?.balance ?? 0;
       if (!account || !canReserve(available, input.amount)) {
+        const existing = await findByKey(trx, tenantId, input.idempotencyKey);
+        if (existing) return existing;
         throw new AppError('billing.errors.insufficientCredits', 402, { balance: available, needed: input.amount });
       }
+      // One statement: the reservation (skipped when the key exists), then the account and the ledger only if it was
+      // inserted. A replayed key therefore costs one more read, and a fresh reservation no extra round trip.
       const { rows } = await trx.raw(
-        `with acct as (
-           update credit_accounts set balance = balance - :amount, reserved = reserved + :amount, updated_at = now()
-           where tenant_id = :tenantId returning balance, reserved
-         ), res as (
+        `with res as (
            insert into credit_reservations (tenant_id, amount_held, task, idempotency_key, expires_at)
-           values (:tenantId, :amount, :task, :key, :expiresAt) returning id
+           values (:tenantId, :amount, :task, :key, :expiresAt)
+           on conflict (tenant_id, idempotency_key) do nothing
+           returning id
+         ), acct as (
+           update credit_accounts set balance = balance - :amount, reserved = reserved + :amount, updated_at = now()
+           where tenant_id = :tenantId and exists (select 1 from res) returning balance, reserved
          )
          insert into credit_ledger (tenant_id, kind, amount, reserved_delta, balance_after, reserved_after, reservation_id,
                                     idempotency_key, period_start, created_at)
@@ -113,6 +114,7 @@ export class KnexCreditRepository implements CreditRepository {
           periodDate: periodDate(account.periodStart),
         },
       );
+      if (!rows.length) return (await findByKey(trx, tenantId, input.idempotencyKey))!;
       const row = rows[0] as { reservation_id: string };
       return { reservationId: row.reservation_id, amountHeld: input.amount, status: 'held', expiresAt: input.expiresAt, replayed: false };
     });
@@ -351,6 +353,13 @@ export class KnexCreditRepository implements CreditRepository {
       return { cap, used, left: Math.max(0, cap - used) };
     });
   }
+}
+
+/** The reservation already made with this idempotency key, answered as a replay. */
+async function findByKey(trx: Knex.Transaction, tenantId: string, idempotencyKey: string): Promise<ReservationReceipt | null> {
+  const existing = await trx('creditReservations').where({ tenantId, idempotencyKey }).first('id', 'amountHeld', 'status', 'expiresAt');
+  if (!existing) return null;
+  return { reservationId: existing.id, amountHeld: existing.amountHeld, status: existing.status, expiresAt: existing.expiresAt, replayed: true };
 }
 
 /** Locks the account and the reservation (in that order: one statement, rows of both tables locked). */

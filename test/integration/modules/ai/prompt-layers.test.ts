@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Express } from 'express';
 import { createApp } from '../../../../src/app.js';
 import { KnexPromptLayerRepository } from '../../../../src/modules/ai/db/knex-prompt-layer-repository.js';
-import { PromptLayerService } from '../../../../src/modules/ai/prompt-layer-service.js';
+import { PromptLayerService, RESOLVE_CACHE_TTL_MS } from '../../../../src/modules/ai/prompt-layer-service.js';
 import { promptRoutes } from '../../../../src/modules/ai/prompt-routes.js';
 import type { SystemPromptSource } from '../../../../src/modules/ai/ports.js';
 import { testEnv } from '../../../support/root-hooks.js';
@@ -144,12 +144,12 @@ describe('Prompt layers: the cascade in the database', () => {
     const fr = await service.resolve(tenantA.id, 'fr');
     const prompt = await port.stablePrompt(tenantA.id, 'fr', { task: 'generation', channel: 'linkedin' });
     expect(prompt.snapshotRef).to.equal(fr.snapshotRef);
-    expect(prompt.text.startsWith('Rôle du client A')).to.equal(true);
-    expect(prompt.text).to.include("Consignes d'écriture pour ce canal :");
+    expect(prompt.stable.startsWith('Rôle du client A')).to.equal(true);
+    expect(prompt.variable).to.include("Consignes d'écriture pour ce canal :");
     const parts = await service.stablePrompt(tenantA.id, 'fr', { task: 'generation', channel: 'blog' });
     expect(parts.stable).to.equal(service.renderSystemPrompt(fr.document, { task: 'generation', locale: 'fr' }).stable);
-    expect(parts.text).to.equal(`${parts.stable}\n\n${parts.variable}`);
-    expect((await port.stablePrompt(tenantA.id, 'fr', { task: 'embeddings' })).text).to.equal('');
+    const empty = await port.stablePrompt(tenantA.id, 'fr', { task: 'embeddings' });
+    expect(empty.stable + empty.variable).to.equal('');
   });
 
   it('a tenant never sees another tenant’s layers, nor another distributor’s', async () => {
@@ -185,9 +185,16 @@ describe('Prompt layers: the cascade in the database', () => {
         .returning('id');
       inserted.push(id);
     });
+    // the resolution is cached in the process until invalidated (or for RESOLVE_CACHE_TTL_MS)…
+    expect((await service.resolve(tenantA.id, 'fr')).snapshotRef).to.equal(before.snapshotRef);
+    // …the inspector always reads afresh
+    expect((await service.inspect(tenantA.id, 'fr')).snapshotRef).not.to.equal(before.snapshotRef);
+    service.invalidate(tenantA.id);
     const after = await service.resolve(tenantA.id, 'fr');
     expect((after.document.style as Record<string, string>).defaults).to.equal('Style du client A, v2');
     expect(after.snapshotRef).not.to.equal(before.snapshotRef);
+    expect(after.snapshotRef).to.equal((await service.inspect(tenantA.id, 'fr')).snapshotRef);
+    expect(Object.isFrozen(after.document)).to.equal(true);
 
     let missing: unknown;
     try {
@@ -203,6 +210,23 @@ describe('Prompt layers: the cascade in the database', () => {
       malformed = err;
     }
     expect(malformed).to.have.property('status', 404);
+  });
+
+  it('reuses a resolution for RESOLVE_CACHE_TTL_MS, then reads the layers again', async () => {
+    const { database } = testEnv().container.cradle;
+    let now = Date.parse('2026-12-01T10:00:00Z');
+    const timed = new PromptLayerService({ promptLayerRepository: new KnexPromptLayerRepository({ database }), clock: { now: () => new Date(now) } });
+    const first = await timed.stablePrompt(tenantB.id, 'fr', { task: 'generation' });
+    const [{ id }] = await database.asPlatform((trx) =>
+      trx('promptLayers').insert({ level: 'tenant', tenantId: tenantB.id, locale: 'fr', key: 'style.defaults', value: JSON.stringify('Style du client B') }).returning('id'),
+    );
+    inserted.push(id);
+    now += RESOLVE_CACHE_TTL_MS - 1;
+    expect(await timed.stablePrompt(tenantB.id, 'fr', { task: 'generation' })).to.equal(first);
+    now += 1;
+    const fresh = await timed.stablePrompt(tenantB.id, 'fr', { task: 'generation' });
+    expect(fresh.text).to.include('Style :\nStyle du client B');
+    expect(fresh.snapshotRef).not.to.equal(first.snapshotRef);
   });
 
   describe('the effective prompt inspector', () => {

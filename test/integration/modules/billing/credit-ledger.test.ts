@@ -166,7 +166,8 @@ describe('Credit ledger', function () {
 
     it('above the hold, charges only what the balance allows and never goes below zero', async () => {
       const { tenantId } = await createCreditTenant({ monthlyCredits: 20 });
-      const { reservationId } = await service().reserve(tenantId, { amount: 15, task: 'generation', idempotencyKey: key() });
+      const k = key();
+      const { reservationId } = await service().reserve(tenantId, { amount: 15, task: 'generation', idempotencyKey: k });
       const receipt = await service().settle(tenantId, reservationId, 30);
       expect(receipt).to.include({ charged: 20, uncovered: 10 });
       expect(await service().balance(tenantId)).to.include({ available: 0, reserved: 0 });
@@ -174,6 +175,8 @@ describe('Credit ledger', function () {
       expect(refused.code).to.equal('billing.errors.insufficientCredits');
       expect(refused.status).to.equal(402);
       expect(refused.params).to.deep.equal({ balance: 0, needed: 1 });
+      // With nothing left, a replayed key still answers with its reservation rather than a refusal.
+      expect(await service().reserve(tenantId, { amount: 15, task: 'generation', idempotencyKey: k })).to.include({ reservationId, status: 'settled', replayed: true });
       expectConsistentLedger(await ledgerOf(tenantId));
     });
 
