@@ -16,6 +16,7 @@ export interface Benchmark {
 /** One line per benchmark, loaded only when it runs. */
 const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   http: () => import('./http.js'),
+  gateway: () => import('./gateway.js'),
 };
 
 const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');

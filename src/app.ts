@@ -136,11 +136,12 @@ export function createApp(cradle: Cradle): express.Express {
       req.t = i18n.getFixedT(DEFAULT_LOCALE);
     }
     req.csrfToken ??= req.session?.csrfToken ?? '';
+    const message = req.t(code, appError?.params ?? {});
     if (req.get('HX-Request') === 'true') {
-      res.status(status).type('html').send(`<div class="alert alert-error" role="alert">${escapeHtml(req.t(code))}</div>`);
+      res.status(status).type('html').send(`<div class="alert alert-error" role="alert">${escapeHtml(message)}</div>`);
       return;
     }
-    render(req, res, 'error', { status, message: req.t(code), fieldErrors: err instanceof ValidationError ? err.fieldErrors : {} }, { status });
+    render(req, res, 'error', { status, message, fieldErrors: err instanceof ValidationError ? err.fieldErrors : {} }, { status });
   });
   return app;
 }
