@@ -174,6 +174,7 @@ async function measure(emulator: AiEmulator, cradle: Awaited<ReturnType<typeof s
     target_p50_added_ms: 1,
     target_met: gatewayMs.p50_ms - directMs.p50_ms < 1,
     db_queries_per_call: round(queries.total / calls),
+    db_transactions_per_call: round((queries.byKind.begin ?? 0) / calls),
     db_queries_by_kind: Object.fromEntries(Object.entries(queries.byKind).map(([k, n]) => [k, round(n / calls)])),
     db_time_ms_per_call: round(queries.totalMs / calls),
     gateway_phases: {

@@ -89,6 +89,7 @@ interface CallPlan {
 /** The one door for every AI call: routing, fallback, cooldown, residency, credits, cost and the call log. */
 export class AiGateway {
   private catalogue?: { value: Promise<RoutingCatalogue>; at: number };
+  private readonly policies = new Map<string, { value: Promise<TenantAiPolicy>; at: number }>();
 
   constructor(
     private readonly deps: {
@@ -106,6 +107,7 @@ export class AiGateway {
   /** Forget the cached catalogue (after the super admin changes keys, models or routes). */
   invalidateCatalogue(): void {
     this.catalogue = undefined;
+    this.policies.clear();
   }
 
   async generate<T = string>(request: AiRequest<T>): Promise<AiResult<T>> {
@@ -293,7 +295,7 @@ export class AiGateway {
   }
 
   private async route(tenantId: string, task: AiTask) {
-    const [catalogue, policy] = await Promise.all([this.loadCatalogue(), this.deps.aiCatalogueRepository.tenantPolicy(tenantId)]);
+    const [catalogue, policy] = await Promise.all([this.loadCatalogue(), this.tenantPolicy(tenantId)]);
     const candidates = this.candidates(catalogue, policy, task);
     return { candidates, timeoutMs: catalogue.routes.get(task)?.timeoutMs ?? 60_000, locale: policy.locale };
   }
@@ -356,7 +358,9 @@ export class AiGateway {
         const result = await perform(attempt, started);
         const cost = costMicros(attempt.model, result.usage);
         const credits = await this.deps.creditCharger.creditsForCost(cost, attempt.model.priceCurrency);
-        const callId = await this.deps.aiCallRepository.record(request.tenantId, {
+        // The call log and the settlement are independent writes (the log row carries the reservation id):
+        // both on the caller's path, side by side.
+        const logged = this.deps.aiCallRepository.record(request.tenantId, {
           ...base,
           status: 'ok',
           ...usageColumns(result.usage),
@@ -368,7 +372,8 @@ export class AiGateway {
           streamed: started.firstTokenAt !== undefined,
           providerRequestId: result.providerRequestId ?? null,
         });
-        if (reservation) await this.deps.creditCharger.settle(request.tenantId, reservation.reservationId, credits, { aiCallId: callId });
+        const settled = reservation ? this.deps.creditCharger.settle(request.tenantId, reservation.reservationId, credits) : undefined;
+        const [callId] = await Promise.all([logged, settled]);
         this.recordHealth(attempt.model.id, true);
         return {
           text: result.text,
@@ -436,6 +441,18 @@ export class AiGateway {
         .recordHealth(modelId, { ok, failures, openUntil, errorCode: error?.kind, error: error?.message }, this.deps.clock.now())
         .catch((err) => this.deps.logger.warn({ err }, 'could not record model health'));
     });
+  }
+
+  /** A tenant's plan models and residency rule, kept as long as the catalogue: a plan change applies within seconds. */
+  private tenantPolicy(tenantId: string): Promise<TenantAiPolicy> {
+    const now = Date.now();
+    const cached = this.policies.get(tenantId);
+    if (cached && now - cached.at <= CATALOGUE_TTL_MS) return cached.value;
+    const value = this.deps.aiCatalogueRepository.tenantPolicy(tenantId);
+    value.catch(() => this.policies.delete(tenantId));
+    if (this.policies.size > 10_000) this.policies.clear();
+    this.policies.set(tenantId, { value, at: now });
+    return value;
   }
 
   private loadCatalogue(): Promise<RoutingCatalogue> {
