@@ -10,3 +10,15 @@ export type { Fault, FaultMatch, RecordedRequest, EmulatedProvider } from './ser
 export function startAiEmulator(): Promise<AiEmulator> {
   return new AiEmulator([anthropicModule, openaiModule, mistralModule]).start();
 }
+
+/** Environment variables that point every provider SDK at the emulator (for `testConfig(...)`). */
+export function providerEnv(emulator: AiEmulator): Record<string, string> {
+  return {
+    ANTHROPIC_API_KEY: 'sk-ant-test',
+    ANTHROPIC_BASE_URL: emulator.baseUrl('anthropic'),
+    OPENAI_API_KEY: 'sk-openai-test',
+    OPENAI_BASE_URL: `${emulator.baseUrl('openai')}/v1`,
+    MISTRAL_API_KEY: 'mistral-test',
+    MISTRAL_BASE_URL: emulator.baseUrl('mistral'),
+  };
+}

@@ -1,15 +1,12 @@
 import crypto from 'node:crypto';
-import { asFunction, asValue, type AwilixContainer } from 'awilix';
+import type { AwilixContainer } from 'awilix';
 import { expect } from 'chai';
 import { z } from 'zod';
 import { buildContainer, type Cradle } from '../../../../src/container.js';
 import type { BatchItemCompleted } from '../../../../src/modules/ai/batch-service.js';
-import { KnexPromptLayerRepository } from '../../../../src/modules/ai/db/knex-prompt-layer-repository.js';
 import { costMicros, type ModelPrices } from '../../../../src/modules/ai/domain.js';
-import { PromptLayerService } from '../../../../src/modules/ai/prompt-layer-service.js';
-import type { SystemPromptSource } from '../../../../src/modules/ai/ports.js';
 import { AppError } from '../../../../src/shared/errors.js';
-import { startAiEmulator, type AiEmulator } from '../../../support/ai-emulator/index.js';
+import { providerEnv, startAiEmulator, type AiEmulator } from '../../../support/ai-emulator/index.js';
 import { testConfig, testEnv } from '../../../support/root-hooks.js';
 import { createTenant, creditBalance } from '../../../support/tenants.js';
 
@@ -35,24 +32,8 @@ describe('AiBatchService (nightly batch, -50 %)', function () {
 
   before(async () => {
     emulator = await startAiEmulator();
-    const config = testConfig({
-      ANTHROPIC_API_KEY: 'sk-ant-test',
-      ANTHROPIC_BASE_URL: emulator.baseUrl('anthropic'),
-      OPENAI_API_KEY: 'sk-openai-test',
-      OPENAI_BASE_URL: `${emulator.baseUrl('openai')}/v1`,
-      MISTRAL_API_KEY: 'mistral-test',
-      MISTRAL_BASE_URL: emulator.baseUrl('mistral'),
-    });
+    const config = testConfig(providerEnv(emulator));
     container = buildContainer(config, testEnv().db);
-    // The gateway's billing and cascade ports, where the composition root does not provide them (yet).
-    if (!container.hasRegistration('creditCharger')) {
-      container.register({ creditCharger: asFunction(({ creditService }: Cradle) => creditService).singleton() });
-    }
-    if (!container.hasRegistration('systemPromptSource')) {
-      const { database, clock } = container.cradle;
-      const source: SystemPromptSource = new PromptLayerService({ promptLayerRepository: new KnexPromptLayerRepository({ database }), clock });
-      container.register({ systemPromptSource: asValue(source) });
-    }
     cradle = container.cradle;
   });
 

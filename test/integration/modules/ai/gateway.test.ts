@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { z } from 'zod';
 import { buildContainer, type Cradle } from '../../../../src/container.js';
 import { AppError } from '../../../../src/shared/errors.js';
-import { startAiEmulator, type AiEmulator } from '../../../support/ai-emulator/index.js';
+import { providerEnv, startAiEmulator, type AiEmulator } from '../../../support/ai-emulator/index.js';
 import { testConfig, testEnv } from '../../../support/root-hooks.js';
 import { createTenant, creditBalance } from '../../../support/tenants.js';
 
@@ -26,14 +26,7 @@ describe('AiGateway', function () {
 
   before(async () => {
     emulator = await startAiEmulator();
-    const config = testConfig({
-      ANTHROPIC_API_KEY: 'sk-ant-test',
-      ANTHROPIC_BASE_URL: emulator.baseUrl('anthropic'),
-      OPENAI_API_KEY: 'sk-openai-test',
-      OPENAI_BASE_URL: `${emulator.baseUrl('openai')}/v1`,
-      MISTRAL_API_KEY: 'mistral-test',
-      MISTRAL_BASE_URL: emulator.baseUrl('mistral'),
-    });
+    const config = testConfig(providerEnv(emulator));
     container = buildContainer(config, testEnv().db);
     cradle = container.cradle;
   });
