@@ -12,6 +12,7 @@ import type { Cradle } from './container.js';
 import { billingRouter } from './modules/billing/index.js';
 import { aiRoutes } from './modules/ai/routes.js';
 import { promptRoutes } from './modules/ai/prompt-routes.js';
+import { brandRoutes } from './modules/brand/index.js';
 import { PORTAL_NAV, portalRouter } from './modules/portal/index.js';
 import { tenancyRouter } from './modules/tenancy/index.js';
 import { AppError, ValidationError } from './shared/errors.js';
@@ -123,6 +124,7 @@ export function createApp(cradle: Cradle): express.Express {
   app.use(billingRouter(cradle));
   app.use(aiRoutes(cradle));
   app.use(promptRoutes(cradle));
+  app.use(brandRoutes(cradle));
   app.use(portalRouter());
 
   app.use((req, _res, next) => next(new AppError('common.errors.notFound', 404)));

@@ -12,6 +12,7 @@ import type { JobDefinition } from './shared/jobs.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { aiJobs, registerAi, type AiCradle } from './modules/ai/index.js';
 import { billingJobs, registerBilling, type BillingCradle } from './modules/billing/index.js';
+import { brandJobs, registerBrand, type BrandCradle } from './modules/brand/index.js';
 import { registerTenancy, tenancyJobs, type TenancyCradle } from './modules/tenancy/index.js';
 
 export interface KernelCradle {
@@ -26,7 +27,7 @@ export interface KernelCradle {
   secretBox: SecretBox;
 }
 
-export type Cradle = KernelCradle & TenancyCradle & AiCradle & BillingCradle;
+export type Cradle = KernelCradle & TenancyCradle & AiCradle & BillingCradle & BrandCradle;
 
 export interface DatabaseTarget {
   url: string;
@@ -57,10 +58,11 @@ export function buildContainer(
   // Cross-module ports, wired here: the AI gateway pays with billing's credit ledger.
   container.register({ creditCharger: aliasTo('creditLedger') });
   registerAi(container);
+  registerBrand(container);
   container.register(overrides as Record<string, Resolver<unknown>>);
   return container;
 }
 
 export function allJobs(cradle: Cradle): JobDefinition[] {
-  return [...tenancyJobs(cradle), ...aiJobs(cradle), ...billingJobs(cradle)];
+  return [...tenancyJobs(cradle), ...aiJobs(cradle), ...billingJobs(cradle), ...brandJobs(cradle)];
 }

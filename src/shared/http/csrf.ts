@@ -12,7 +12,9 @@ export function csrfProtection(req: Request, _res: Response, next: NextFunction)
   if (!req.session.csrfToken) req.session.csrfToken = crypto.randomBytes(32).toString('base64url');
   req.csrfToken = req.session.csrfToken;
   if (SAFE.has(req.method)) return next();
-  const sent = (req.body && typeof req.body._csrf === 'string' ? req.body._csrf : undefined) ?? req.get('X-CSRF-Token');
+  // Multipart bodies are parsed later, by the upload route: their forms carry the token in the query string.
+  const fromQuery = req.is('multipart/form-data') && typeof req.query._csrf === 'string' ? req.query._csrf : undefined;
+  const sent = (req.body && typeof req.body._csrf === 'string' ? req.body._csrf : undefined) ?? req.get('X-CSRF-Token') ?? fromQuery;
   if (typeof sent === 'string' && timingSafeEqual(sent, req.session.csrfToken)) return next();
   next(new AppError('common.errors.csrf', 403));
 }
