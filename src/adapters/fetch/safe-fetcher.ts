@@ -415,7 +415,8 @@ export class SafeFetcher implements UrlFetcher {
       );
       return { kind: 'rules', text: res.body.toString('utf8') };
     } catch (err) {
-      if (signal.aborted) throw err;
+      // robots.txt ran out of the page's own time: that is the page's timeout, not a robots refusal
+      if (signal.aborted || (err instanceof FetchRefusedError && err.reason === 'timeout')) throw err;
       const reason = err instanceof FetchRefusedError ? err.reason : 'unreachable';
       const status = err instanceof FetchRefusedError ? Number(err.params.status) : NaN;
       this.logger?.debug({ origin: url.origin, reason, status }, 'robots.txt unavailable');
