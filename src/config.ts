@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { MediaStorageConfig } from './adapters/storage/index.js';
 
 /** Thrown when the environment does not describe a runnable configuration; names every bad variable. */
 export class ConfigError extends Error {
@@ -39,6 +40,14 @@ const schema = z.object({
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   MISTRAL_API_KEY: z.string().min(1).optional(),
   MISTRAL_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  MEDIA_STORAGE: z.enum(['local', 's3']).default('local'),
+  MEDIA_S3_BUCKET: z.string().min(1).optional(),
+  MEDIA_S3_REGION: z.string().min(1).default('eu-west-3'),
+  MEDIA_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  MEDIA_S3_FORCE_PATH_STYLE: booleanFlag.optional(),
+  MEDIA_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  MEDIA_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  MEDIA_S3_KEY_PREFIX: z.string().optional(),
 });
 
 export type AiProviderEnv = Partial<Record<'anthropic' | 'openai' | 'mistral', { apiKey?: string; baseUrl?: string }>>;
@@ -61,6 +70,8 @@ export type Config = {
   dbPoolMax: number;
   /** Provider keys and base URLs from the environment; keys stored by the super admin take precedence. */
   aiProviders: AiProviderEnv;
+  /** Where media files live: local disk under DATA_DIR/media (default) or an S3-compatible bucket. */
+  mediaStorage: MediaStorageConfig;
 };
 
 /** The one place that reads process.env. */
@@ -74,6 +85,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   if (e.NODE_ENV === 'production' && e.DEMO) {
     throw new ConfigError([{ variable: 'DEMO', message: 'demo accounts cannot be enabled in production' }]);
+  }
+  if (e.MEDIA_STORAGE === 's3' && !e.MEDIA_S3_BUCKET) {
+    throw new ConfigError([{ variable: 'MEDIA_S3_BUCKET', message: 'is required when MEDIA_STORAGE=s3' }]);
+  }
+  if (Boolean(e.MEDIA_S3_ACCESS_KEY_ID) !== Boolean(e.MEDIA_S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError([{ variable: 'MEDIA_S3_SECRET_ACCESS_KEY', message: 'MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY go together' }]);
   }
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
     throw new ConfigError([{ variable: 'SESSION_SECRET', message: 'is required in production' }]);
@@ -98,5 +115,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL },
       mistral: { apiKey: e.MISTRAL_API_KEY, baseUrl: e.MISTRAL_BASE_URL },
     },
+    mediaStorage:
+      e.MEDIA_STORAGE === 's3'
+        ? {
+            kind: 's3',
+            s3: {
+              bucket: e.MEDIA_S3_BUCKET!,
+              region: e.MEDIA_S3_REGION,
+              endpoint: e.MEDIA_S3_ENDPOINT,
+              forcePathStyle: e.MEDIA_S3_FORCE_PATH_STYLE ?? Boolean(e.MEDIA_S3_ENDPOINT),
+              credentials: e.MEDIA_S3_ACCESS_KEY_ID ? { accessKeyId: e.MEDIA_S3_ACCESS_KEY_ID, secretAccessKey: e.MEDIA_S3_SECRET_ACCESS_KEY! } : undefined,
+              keyPrefix: e.MEDIA_S3_KEY_PREFIX,
+            },
+          }
+        : { kind: 'local' },
   };
 }

@@ -38,6 +38,14 @@ describe('Config', () => {
     expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) }).demo).to.equal(false);
   });
 
+  it('keeps media on local disk by default, and requires a bucket for S3', () => {
+    expect(loadConfig({}).mediaStorage).to.deep.equal({ kind: 'local' });
+    expect(errorOf({ MEDIA_STORAGE: 's3' }).issues[0].variable).to.equal('MEDIA_S3_BUCKET');
+    const s3 = loadConfig({ MEDIA_STORAGE: 's3', MEDIA_S3_BUCKET: 'media', MEDIA_S3_ENDPOINT: 'https://s3.fr-par.scw.cloud' }).mediaStorage;
+    expect(s3).to.deep.include({ kind: 's3' });
+    expect(s3.kind === 's3' && s3.s3.forcePathStyle).to.equal(true);
+  });
+
   it('refuses a port out of range', () => {
     expect(errorOf({ PORT: '70000' }).issues[0].variable).to.equal('PORT');
   });
