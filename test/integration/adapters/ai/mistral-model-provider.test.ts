@@ -1,3 +1,4 @@
+import path from 'node:path';
 import fs from 'node:fs';
 import { expect } from 'chai';
 import { MistralModelProvider } from '../../../../src/adapters/ai/mistral-model-provider.js';
@@ -5,8 +6,9 @@ import { ProviderError, type CompletionRequest, type ProviderErrorKind, type Str
 import { valueForSchema } from '../../../support/ai-emulator/content.js';
 import { startAiEmulator, type AiEmulator } from '../../../support/ai-emulator/index.js';
 import { INVALID_JSON_CONTENT } from '../../../support/ai-emulator/openai-compatible.js';
+import { CORPUS_DIR } from '../../../support/corpus.js';
 
-const CORPUS = '/work/shared/corpus/audio';
+const CORPUS = path.join(CORPUS_DIR, 'audio');
 const MODEL = 'mistral-small-latest';
 
 function completionRequest(overrides: Partial<CompletionRequest> = {}): CompletionRequest {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import fs from 'node:fs';
 import { expect } from 'chai';
 import { OpenAiModelProvider } from '../../../../src/adapters/ai/openai-model-provider.js';
@@ -5,8 +6,9 @@ import { ProviderError, type CompletionRequest, type ProviderErrorKind, type Str
 import { valueForSchema } from '../../../support/ai-emulator/content.js';
 import { startAiEmulator, type AiEmulator } from '../../../support/ai-emulator/index.js';
 import { INVALID_JSON_CONTENT } from '../../../support/ai-emulator/openai-compatible.js';
+import { CORPUS_DIR } from '../../../support/corpus.js';
 
-const CORPUS = '/work/shared/corpus/audio';
+const CORPUS = path.join(CORPUS_DIR, 'audio');
 const MODEL = 'gpt-4.1-mini';
 
 function completionRequest(overrides: Partial<CompletionRequest> = {}): CompletionRequest {
