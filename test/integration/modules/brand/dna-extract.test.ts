@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { buildContainer, type Cradle } from '../../../../src/container.js';
 import type { BrandCradle } from '../../../../src/modules/brand/index.js';
 import { brandDnaSchema } from '../../../../src/modules/brand/domain.js';
-import { startAiEmulator, type AiEmulator } from '../../../support/ai-emulator/index.js';
+import { providerEnv, startAiEmulator, type AiEmulator } from '../../../support/ai-emulator/index.js';
 import { testConfig, testEnv } from '../../../support/root-hooks.js';
 import { createTenant } from '../../../support/tenants.js';
 import { brandCradleOf, createInputs } from './dna-support.js';
@@ -16,14 +16,7 @@ describe('DNA extraction through real provider adapters (emulator)', function ()
 
   before(async () => {
     emulator = await startAiEmulator();
-    const config = testConfig({
-      ANTHROPIC_API_KEY: 'sk-ant-test',
-      ANTHROPIC_BASE_URL: emulator.baseUrl('anthropic'),
-      OPENAI_API_KEY: 'sk-openai-test',
-      OPENAI_BASE_URL: `${emulator.baseUrl('openai')}/v1`,
-      MISTRAL_API_KEY: 'mistral-test',
-      MISTRAL_BASE_URL: emulator.baseUrl('mistral'),
-    });
+    const config = testConfig(providerEnv(emulator));
     container = buildContainer(config, testEnv().db);
     cradle = brandCradleOf(container);
   });
