@@ -22,11 +22,11 @@ document.addEventListener('htmx:responseError', (event) => {
   if (!region || !xhr) return;
   const template = document.createElement('template');
   template.innerHTML = xhr.responseText && xhr.responseText.trim().startsWith('<div class="alert') ? xhr.responseText : '';
-  const alert = template.content.firstElementChild ?? Object.assign(document.createElement('div'), { className: 'alert alert-error', textContent: `Erreur ${xhr.status}` });
+  const alert = template.content.firstElementChild ?? Object.assign(document.createElement('div'), { className: 'alert alert-error', textContent: region.dataset.error });
   region.replaceChildren(alert);
   setTimeout(() => alert.remove(), 8000);
 });
 document.addEventListener('htmx:sendError', () => {
   const region = document.getElementById('toasts');
-  if (region) region.replaceChildren(Object.assign(document.createElement('div'), { className: 'alert alert-error', textContent: document.documentElement.lang === 'en' ? 'The server cannot be reached. Check your connection.' : 'Le serveur est injoignable. Vérifiez votre connexion.' }));
+  if (region) region.replaceChildren(Object.assign(document.createElement('div'), { className: 'alert alert-error', textContent: region.dataset.unreachable }));
 });
