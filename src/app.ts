@@ -17,6 +17,7 @@ import { PORTAL_NAV, portalRouter } from './modules/portal/index.js';
 import { tenancyRouter } from './modules/tenancy/index.js';
 import { AppError, ValidationError } from './shared/errors.js';
 import { csrfProtection } from './shared/http/csrf.js';
+import { escapeHtml } from './shared/http/html.js';
 import { render } from './shared/http/render.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './shared/i18n.js';
 
@@ -150,8 +151,4 @@ export function createApp(cradle: Cradle): express.Express {
 
 function isBodyTooLarge(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { type?: string }).type === 'entity.too.large';
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

@@ -17,6 +17,7 @@ import type {
 import { costMicros, TASK_CAPABILITY, type AiTask, type CatalogueModel } from './domain.js';
 import type { AiGateway } from './gateway.js';
 import type { BatchItemOutcome, ChatMessage, CreditCharger, ModelProvider, Usage } from './ports.js';
+import { isUuid } from '../../shared/ids.js';
 
 /** A queued item holds its credits until the night's batch has ended: billing's longest hold (48 h). */
 const HOLD_TTL_MS = 48 * 3600 * 1000;
@@ -26,7 +27,6 @@ const BATCH_WINDOW_MS = 24 * 3600 * 1000;
 const MAX_ITEMS_PER_BATCH = 5_000;
 /** Items one nightly run submits; the rest waits for the next night. */
 const MAX_ITEMS_PER_RUN = 50_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NO_TOKENS: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0 };
 
 /** Same shape as `AiGateway.generate`'s request, with the structured-output schema as JSON Schema (it is stored). */
@@ -129,7 +129,7 @@ export class AiBatchService {
   async enqueue(request: BatchEnqueueRequest): Promise<BatchItemView & { created: boolean }> {
     const { tenantId, task } = request;
     if (TASK_CAPABILITY[task] !== 'chat') throw new Error(`ai batch: task ${task} cannot be batched`);
-    if (request.subject && (!UUID.test(request.subject.id) || !request.subject.type || request.subject.type.length > 64)) {
+    if (request.subject && (!isUuid(request.subject.id) || !request.subject.type || request.subject.type.length > 64)) {
       throw new Error('ai batch: subject must be { type (≤ 64 characters), id (uuid) }');
     }
     const key = request.idempotencyKey ?? (request.subject ? `subject:${request.subject.type}:${request.subject.id}` : undefined);
@@ -181,7 +181,7 @@ export class AiBatchService {
 
   /** A tenant's item (another tenant's id, or a malformed one, is not found). */
   async result(tenantId: string, itemId: string): Promise<BatchItemView> {
-    if (!UUID.test(itemId)) throw new NotFoundError();
+    if (!isUuid(itemId)) throw new NotFoundError();
     const row = await this.deps.aiBatchRepository.find(tenantId, itemId);
     if (!row) throw new NotFoundError();
     return view(row);

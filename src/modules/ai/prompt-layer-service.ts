@@ -12,8 +12,8 @@ import {
   type RenderOptions,
   type ResolvedCascade,
 } from './prompt-cascade.js';
+import { isUuid } from '../../shared/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface PromptTenant {
   id: string;
@@ -157,7 +157,7 @@ export class PromptLayerService {
     locale: string | undefined,
     read: (locales: readonly string[] | null) => Promise<TenantLayers | null>,
   ): Promise<ResolvedPrompt> {
-    if (!UUID.test(tenantId)) throw new NotFoundError();
+    if (!isUuid(tenantId)) throw new NotFoundError();
     if (locale !== undefined && !LOCALE_PATTERN.test(locale)) throw new ValidationError({ locale: 'prompts.errors.invalidLocale' });
     // Without a locale, every locale is read in the same query and the tenant's own locale picks the chain.
     const found = await read(locale === undefined ? null : localeChain(locale, DEFAULT_PROMPT_LOCALE));

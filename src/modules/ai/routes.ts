@@ -5,6 +5,7 @@ import { uuidParam } from '../../shared/http/params.js';
 import { flash, redirect, render } from '../../shared/http/render.js';
 import { AiAdminService, bpForInput, CAPABILITIES, Formats, isTask, microsForInput, TEST_ERROR_KINDS, TIERS, type TestOutcome, type UsagePeriod } from './admin-service.js';
 import type { AiTask } from './domain.js';
+import { wantsFragment } from '../../shared/http/html.js';
 
 const admin = [requireLogin, requirePlatformAdmin];
 
@@ -16,7 +17,6 @@ const admin = [requireLogin, requirePlatformAdmin];
 export function aiRoutes(deps: { aiAdminService: AiAdminService }): Router {
   const router = Router();
   const service = () => deps.aiAdminService;
-  const isHtmx = (req: Request) => req.get('HX-Request') === 'true' && req.get('HX-Boosted') !== 'true';
   const common = (req: Request) => ({ fmt: new Formats(req.locale), errors: {}, values: {} });
 
   // Providers
@@ -39,7 +39,7 @@ export function aiRoutes(deps: { aiAdminService: AiAdminService }): Router {
       const id = uuidParam(req.params.id);
       try {
         const outcome = await work(id, req);
-        if (!isHtmx(req)) {
+        if (!wantsFragment(req)) {
           flash(req, outcome && !outcome.ok ? 'error' : 'success', outcome ? testMessage(req, outcome) : req.t(notice));
           return redirect(req, res, `/admin/ai#provider-${id}`);
         }
@@ -81,7 +81,7 @@ export function aiRoutes(deps: { aiAdminService: AiAdminService }): Router {
     const id = uuidParam(req.params.id);
     try {
       await service().updateModel(id, req.body, req.locale);
-      if (!isHtmx(req)) {
+      if (!wantsFragment(req)) {
         flash(req, 'success', req.t('ai.models.saved'));
         return redirect(req, res, `/admin/ai/models#model-${id}`);
       }
@@ -115,7 +115,7 @@ export function aiRoutes(deps: { aiAdminService: AiAdminService }): Router {
     const task = taskParam(req.params.task);
     try {
       await work(task, req);
-      if (!isHtmx(req)) {
+      if (!wantsFragment(req)) {
         flash(req, 'success', req.t('ai.routes.saved'));
         return redirect(req, res, `/admin/ai/routes#route-${task}`);
       }

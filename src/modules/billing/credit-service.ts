@@ -16,8 +16,8 @@ import {
   type SettlementReceipt,
 } from './domain.js';
 import type { CreditLedger, CreditRepository } from './ports.js';
+import { isUuid } from '../../shared/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CURRENCY = /^[A-Z]{3}$/;
 const RATE_CACHE_MS = 60_000;
 const HISTORY_MAX = 200;
@@ -50,7 +50,7 @@ export class CreditService implements CreditLedger {
     assertId(reservationId);
     if (!isWholeCredits(actualCredits, { min: 0 })) throw new AppError('billing.errors.invalidAmount', 400, { amount: actualCredits });
     const aiCallId = options.aiCallId ?? null;
-    if (aiCallId !== null && !UUID.test(aiCallId)) throw new AppError('billing.errors.invalidAiCall', 400);
+    if (aiCallId !== null && !isUuid(aiCallId)) throw new AppError('billing.errors.invalidAiCall', 400);
     return this.deps.creditRepository.settle(tenantId, reservationId, actualCredits, { aiCallId, at: this.deps.clock.now() });
   }
 
@@ -65,7 +65,7 @@ export class CreditService implements CreditLedger {
 
   async history(tenantId: string, options: { limit?: number; before?: string } = {}): Promise<LedgerEntry[]> {
     const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), HISTORY_MAX);
-    if (options.before !== undefined && !UUID.test(options.before)) return [];
+    if (options.before !== undefined && !isUuid(options.before)) return [];
     return this.deps.creditRepository.history(tenantId, { limit, before: options.before });
   }
 
@@ -145,5 +145,5 @@ export class CreditService implements CreditLedger {
 
 /** A malformed id is simply not found: the same answer as another tenant's id. */
 function assertId(id: unknown, code = 'billing.errors.reservationNotFound'): asserts id is string {
-  if (typeof id !== 'string' || !UUID.test(id)) throw new NotFoundError(code);
+  if (!isUuid(id)) throw new NotFoundError(code);
 }

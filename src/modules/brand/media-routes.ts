@@ -22,6 +22,7 @@ import {
   type MediaFilter,
 } from './media-domain.js';
 import { MediaUploadError, type MediaService } from './media-service.js';
+import { escapeHtml, wantsFragment } from '../../shared/http/html.js';
 
 /** Marks the router, so a test (or a health check) can tell whether the app mounts it. */
 export const MEDIA_ROUTER = Symbol.for('cadence.media.router');
@@ -75,14 +76,6 @@ function hrefFor(base: string, filter: MediaFilter, change: Partial<MediaFilter>
 
 function can(req: Request, permission: string): boolean {
   return Boolean(req.viewer?.tenant?.permissions.includes(permission));
-}
-
-function isHtmx(req: Request): boolean {
-  return req.get('HX-Request') === 'true' && req.get('HX-Boosted') !== 'true';
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** Byte counts of an error's params, in the reader's language. */
@@ -146,7 +139,7 @@ export function mediaRoutes(deps: { mediaService: MediaService }): Router {
       const name = asset.originalFilename ?? asset.title;
       const notice = req.t(duplicate ? 'media.upload.duplicate' : 'media.upload.uploaded', { name });
       res.set('HX-Trigger', JSON.stringify({ 'media-uploaded': { id: asset.id, duplicate } }));
-      if (!isHtmx(req)) {
+      if (!wantsFragment(req)) {
         flash(req, duplicate ? 'info' : 'success', notice);
         return res.redirect(303, `/app/media/${asset.id}`);
       }
@@ -158,7 +151,7 @@ export function mediaRoutes(deps: { mediaService: MediaService }): Router {
     } catch (err) {
       if (!(err instanceof MediaUploadError)) throw err;
       const message = messageOf(req, err);
-      if (isHtmx(req) && err.status !== 422) {
+      if (wantsFragment(req) && err.status !== 422) {
         // htmx swaps 422 only: other refusals are shown in the live region (public/app.js)
         res.status(err.status).type('html').send(`<div class="alert alert-error" role="alert">${escapeHtml(message)}</div>`);
         return;
@@ -200,7 +193,7 @@ export function mediaRoutes(deps: { mediaService: MediaService }): Router {
         tags: parseTags(text(body.tags)),
         suggestion: text(body.suggestion),
       });
-      if (!isHtmx(req)) {
+      if (!wantsFragment(req)) {
         flash(req, 'success', req.t('media.detail.saved'));
         return res.redirect(303, `/app/media/${id}`);
       }
@@ -227,7 +220,7 @@ export function mediaRoutes(deps: { mediaService: MediaService }): Router {
   router.post('/app/media/:id/delete', requireLogin, requireTenantPermission('media.manage'), async (req, res) => {
     const asset = await mediaService.delete(tenantIdOf(req), uuidParam(req.params.id));
     const message = req.t('media.detail.deleted', { name: asset.originalFilename ?? asset.title });
-    if (!isHtmx(req)) {
+    if (!wantsFragment(req)) {
       flash(req, 'success', message);
       return res.redirect(303, '/app/media');
     }
@@ -244,7 +237,7 @@ export function mediaRoutes(deps: { mediaService: MediaService }): Router {
     const usage = await mediaService.attachToContent(tenantId, assetId, contentId, { contentVersionId });
     const asset = await mediaService.get(tenantId, assetId);
     res.set('HX-Trigger', JSON.stringify({ 'media-attached': { assetId, contentId, usageId: usage.id } }));
-    if (!isHtmx(req)) {
+    if (!wantsFragment(req)) {
       flash(req, 'success', req.t('media.picker.attached', { name: asset.originalFilename ?? asset.title }));
       return res.redirect(303, `/app/media/picker?contentId=${contentId}`);
     }

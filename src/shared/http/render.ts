@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Eta } from 'eta';
+import { wantsFragment } from './html.js';
 
 export interface RenderOptions {
   status?: number;
@@ -11,7 +12,7 @@ export interface RenderOptions {
 export function render(req: Request, res: Response, view: string, data: object = {}, options: RenderOptions = {}): void {
   const eta = req.app.locals.eta as Eta;
   const locals = { ...res.locals, ...data, t: req.t, locale: req.locale, viewer: req.viewer, csrfToken: req.csrfToken };
-  const asFragment = options.fragment && req.get('HX-Request') === 'true' && req.get('HX-Boosted') !== 'true';
+  const asFragment = options.fragment && wantsFragment(req);
   res.vary('HX-Request');
   res.status(options.status ?? 200).type('html');
   res.send(eta.render(asFragment ? options.fragment! : view, locals));

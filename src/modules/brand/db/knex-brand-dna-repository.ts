@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Database } from '../../../adapters/db/database.js';
 import { AppError } from '../../../shared/errors.js';
 import { coerceDna, type BrandDna, type DnaReason, type DnaSnapshot, type DnaSources, type DnaVersionSummary } from '../domain.js';
+import { isUuid } from '../../../shared/ids.js';
 
 export interface NewDnaSnapshot {
   content: BrandDna;
@@ -152,10 +153,9 @@ export class KnexBrandDnaRepository {
    * extracted text, else what the user typed. An id of another tenant is simply not found.
    */
   findInputs(tenantId: string, filter: { ids?: string[]; sessionId?: string }, options: { withText?: boolean } = {}): Promise<DnaInputRow[]> {
-    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-    const ids = filter.ids?.filter((id) => uuid.test(id));
+    const ids = filter.ids?.filter(isUuid);
     if (filter.ids && !ids?.length) return Promise.resolve([]);
-    if (filter.sessionId && !uuid.test(filter.sessionId)) return Promise.resolve([]);
+    if (filter.sessionId && !isUuid(filter.sessionId)) return Promise.resolve([]);
     return this.deps.database.forTenant(tenantId, async (trx) => {
       const query = trx('onboardingInputs')
         .where('tenantId', tenantId)
