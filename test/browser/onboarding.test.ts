@@ -2,14 +2,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AwilixContainer } from 'awilix';
 import { expect } from 'chai';
-import type { Express, Router } from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApp } from '../../src/app.js';
-import { buildContainer, type Cradle } from '../../src/container.js';
-import { ONBOARDING_ROUTER } from '../../src/modules/brand/onboarding-routes.js';
-import { onboardingRoutes, registerOnboarding, type OnboardingCradle } from '../../src/modules/brand/onboarding.js';
+import { buildContainer } from '../../src/container.js';
 import { EMULATED_TRANSCRIPT } from '../support/ai-emulator/audio.js';
 import { providerEnv, startAiEmulator, type AiEmulator } from '../support/ai-emulator/index.js';
 import { CHROMIUM, chromiumAvailable, launchChromium } from '../support/browser.js';
@@ -17,38 +13,6 @@ import { DEMO_OWNER } from '../support/http.js';
 import { testConfig, testEnv } from '../support/root-hooks.js';
 
 const MINIMAL_PDF = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/corpus/pdfs/minimal-hello-world.pdf');
-
-function hasRouter(app: Express, marker: symbol): boolean {
-  const stack = (app as unknown as { router: { stack: { handle?: Record<symbol, unknown> }[] } }).router.stack;
-  return stack.some((layer) => Boolean(layer.handle?.[marker]));
-}
-
-/**
- * The suite's app with the onboarding and the brand pages. Once the composition root registers them and app.ts
- * mounts the routers, this is the suite's own app; until then they are mounted here before the portal's placeholders.
- */
-async function wiredApp(
-  container: AwilixContainer<Cradle> = testEnv().container,
-  app: Express = testEnv().app,
-): Promise<{ app: Express; cradle: Cradle & OnboardingCradle }> {
-  const brand = (await import('../../src/modules/brand/index.js').catch(() => null)) as {
-    registerBrand?: (c: AwilixContainer) => void;
-    brandRoutes?: (c: unknown) => Router;
-  } | null;
-  if (brand?.registerBrand && !container.hasRegistration('dnaService')) brand.registerBrand(container);
-  if (!container.hasRegistration('onboardingService')) registerOnboarding(container);
-  const cradle = container.cradle as Cradle & OnboardingCradle;
-  if (hasRouter(app, ONBOARDING_ROUTER)) return { app, cradle };
-  const built = createApp(cradle);
-  const stack = (built as unknown as { router: { stack: { handle?: { stack?: { route?: { path?: string } }[] } }[] } }).router.stack;
-  const routers: Router[] = [onboardingRoutes(cradle)];
-  if (brand?.brandRoutes) routers.push(brand.brandRoutes(cradle));
-  for (const router of routers) built.use(router);
-  const added = stack.splice(stack.length - routers.length, routers.length);
-  const portal = stack.findIndex((layer) => layer.handle?.stack?.some((l) => l.route?.path === '/app'));
-  stack.splice(portal >= 0 ? portal : stack.length - 2, 0, ...added);
-  return { app: built, cradle };
-}
 
 describe('Browser: the guided onboarding, from the basics to a new brand DNA version', function () {
   this.timeout(120_000);
@@ -61,7 +25,7 @@ describe('Browser: the guided onboarding, from the basics to a new brand DNA ver
       console.warn('    chromium is not installed (apt-get install chromium; .ci/run does it): browser tests skipped');
       this.skip();
     }
-    const { app } = await wiredApp();
+    const app = testEnv().app;
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -158,7 +122,8 @@ describe('Browser: the guided onboarding, from the basics to a new brand DNA ver
     });
     let emulated: Server | undefined;
     try {
-      const { app, cradle } = await wiredApp(container, createApp(container.cradle));
+      const app = createApp(container.cradle);
+      const cradle = container.cradle;
       emulated = await new Promise<Server>((resolve) => {
         const s = app.listen(0, '127.0.0.1', () => resolve(s));
       });

@@ -24,9 +24,6 @@ import {
 import { MediaUploadError, type MediaService } from './media-service.js';
 import { escapeHtml, wantsFragment } from '../../shared/http/html.js';
 
-/** Marks the router, so a test (or a health check) can tell whether the app mounts it. */
-export const MEDIA_ROUTER = Symbol.for('cadence.media.router');
-
 const upload = multer({
   storage: multer.memoryStorage(),
   // the hard byte limit: the largest per-kind cap; finer caps and the plan's limit are checked on the bytes
@@ -87,7 +84,6 @@ function messageOf(req: Request, err: MediaUploadError): string {
 export function mediaRoutes(deps: { mediaService: MediaService }): Router {
   const { mediaService } = deps;
   const router = Router();
-  (router as unknown as Record<symbol, boolean>)[MEDIA_ROUTER] = true;
 
   const view = (req: Request) => ({
     bytes: (n: number) => formatBytes(n, req.locale),

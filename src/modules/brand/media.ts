@@ -1,7 +1,7 @@
 import { asClass, asFunction, type AwilixContainer } from 'awilix';
 import type { Router } from 'express';
 import type { Config } from '../../config.js';
-import { createMediaStorage, type MediaStorageConfig } from '../../adapters/storage/index.js';
+import { createMediaStorage } from '../../adapters/storage/index.js';
 import { KnexMediaRepository } from './db/knex-media-repository.js';
 import type { MediaRepository, ObjectStorage } from './media-ports.js';
 import { mediaRoutes as buildMediaRoutes } from './media-routes.js';
@@ -11,7 +11,6 @@ export type { MediaStorageConfig } from '../../adapters/storage/index.js';
 export type { MediaAsset, MediaAssetDetail, MediaKind, MediaUsage } from './media-domain.js';
 export type { MediaRepository, ObjectStorage } from './media-ports.js';
 export { MediaService } from './media-service.js';
-export { MEDIA_ROUTER } from './media-routes.js';
 
 export interface MediaCradle {
   /** Files of the media library: local disk under DATA_DIR/media, or an S3-compatible bucket (`config.mediaStorage`). */
@@ -26,7 +25,7 @@ export interface MediaCradle {
  */
 export function registerMedia(container: AwilixContainer): void {
   container.register({
-    mediaStorage: asFunction(({ config }: { config: Config & { mediaStorage?: MediaStorageConfig } }) =>
+    mediaStorage: asFunction(({ config }: { config: Config }) =>
       createMediaStorage(config.mediaStorage, config.dataDir),
     )
       .singleton()

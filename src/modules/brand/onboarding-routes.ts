@@ -57,13 +57,10 @@ function parseKinds(value: unknown): InputKind[] {
   return kinds.length ? [...new Set(kinds)] : ['audio', 'pdf', 'url'];
 }
 
-/** Marks the router, so a test (or the composition root) can tell whether it is mounted. */
-export const ONBOARDING_ROUTER = Symbol.for('cadence.onboardingRouter');
 
 export function onboardingRoutes(deps: { onboardingService: OnboardingService }): Router {
   const service = deps.onboardingService;
   const router = Router();
-  (router as unknown as Record<symbol, boolean>)[ONBOARDING_ROUTER] = true;
 
   const session = (req: Request) => service.open(tenantIdOf(req), req.viewer!.userId, req.locale);
 

@@ -1,8 +1,6 @@
 import { asClass, asFunction, type AwilixContainer, type Resolver } from 'awilix';
-import type { Config } from '../../config.js';
 import { WebsiteReader } from '../../adapters/extraction/website-reader.js';
 import { SafeFetcher } from '../../adapters/fetch/safe-fetcher.js';
-import { createMediaStorage, type MediaStorageConfig } from '../../adapters/storage/index.js';
 import type { Logger } from '../../shared/logger.js';
 import type { UrlFetcher } from '../../shared/url-fetcher.js';
 import { KnexOnboardingRepository } from './db/knex-onboarding-repository.js';
@@ -42,8 +40,8 @@ class LazyPdfTextExtractor implements PdfExtractorPort {
 
 /**
  * Registers the guided onboarding. Needs from the rest of the container: `database`, `config`, `i18n`, `clock`,
- * `logger`, `aiGateway`, `aiCatalogueRepository`, `providerRegistry`, and `dnaService` (brand DNA). The shared
- * adapters it uses (`urlFetcher`, `pdfTextExtractor`, `websiteReader`, `mediaStorage`) are registered here only
+ * `logger`, `aiGateway`, `aiCatalogueRepository`, `providerRegistry`,, `dnaService` (brand DNA) and `mediaStorage` (media library). The shared
+ * adapters it uses (`urlFetcher`, `pdfTextExtractor`, `websiteReader`) are registered here only
  * when nothing registered them before, so the composition root may provide its own.
  */
 export function registerOnboarding(container: AwilixContainer): void {
@@ -53,11 +51,6 @@ export function registerOnboarding(container: AwilixContainer): void {
   ifMissing('urlFetcher', asFunction(({ logger }: { logger: Logger }) => new SafeFetcher({ logger })).singleton());
   ifMissing('pdfTextExtractor', asFunction(() => new LazyPdfTextExtractor()).singleton());
   ifMissing('websiteReader', asFunction(({ urlFetcher }: { urlFetcher: UrlFetcher }) => new WebsiteReader(urlFetcher)).singleton());
-  // the media library's storage (same choice as registerMedia), for the uploaded originals
-  ifMissing(
-    'mediaStorage',
-    asFunction(({ config }: { config: Config & { mediaStorage?: MediaStorageConfig } }) => createMediaStorage(config.mediaStorage, config.dataDir)).singleton(),
-  );
   container.register({
     onboardingRepository: asClass(KnexOnboardingRepository).singleton(),
     onboardingFileStore: asFunction(({ mediaStorage }: { mediaStorage: ObjectStorage }) => new ObjectStorageOnboardingFileStore(mediaStorage)).singleton(),

@@ -6,7 +6,7 @@ import { brandDnaSchema } from '../../../../src/modules/brand/domain.js';
 import { providerEnv, startAiEmulator, type AiEmulator } from '../../../support/ai-emulator/index.js';
 import { testConfig, testEnv } from '../../../support/root-hooks.js';
 import { createTenant } from '../../../support/tenants.js';
-import { brandCradleOf, createInputs } from './dna-support.js';
+import { createInputs } from './dna-support.js';
 
 describe('DNA extraction through real provider adapters (emulator)', function () {
   this.timeout(60_000);
@@ -18,7 +18,7 @@ describe('DNA extraction through real provider adapters (emulator)', function ()
     emulator = await startAiEmulator();
     const config = testConfig(providerEnv(emulator));
     container = buildContainer(config, testEnv().db);
-    cradle = brandCradleOf(container);
+    cradle = container.cradle;
   });
 
   after(async () => {

@@ -7,7 +7,6 @@ import { DEMO_OWNER, DEMO_OWNER_2, loginAs, type Agent } from '../../../support/
 import { testEnv } from '../../../support/root-hooks.js';
 import { addTeamMember } from '../../../support/team.js';
 import { createTenant } from '../../../support/tenants.js';
-import { brandAppOf, brandCradleOf } from './dna-support.js';
 
 async function tenantIdOf(cradle: Cradle, slug: string): Promise<string> {
   return (await cradle.database.asPlatform((trx) => trx('tenants').where({ slug }).first('id'))).id;
@@ -73,8 +72,8 @@ describe('Brand DNA pages', function () {
 
   before(async () => {
     const env = testEnv();
-    cradle = brandCradleOf(env.container);
-    app = brandAppOf(env.app, env.container);
+    cradle = env.container.cradle;
+    app = env.app;
     owner = await loginAs(app, DEMO_OWNER.email, DEMO_OWNER.password);
     tenantId = await tenantIdOf(cradle, 'boulangerie-martin');
   });

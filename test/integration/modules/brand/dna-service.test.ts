@@ -6,7 +6,7 @@ import { AppError, ValidationError } from '../../../../src/shared/errors.js';
 import type { Database } from '../../../../src/adapters/db/database.js';
 import { testEnv } from '../../../support/root-hooks.js';
 import { createTenant } from '../../../support/tenants.js';
-import { brandCradleOf, createInputs } from './dna-support.js';
+import { createInputs } from './dna-support.js';
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -22,7 +22,7 @@ describe('DnaService', function () {
   let cradle: Cradle & BrandCradle;
 
   before(() => {
-    cradle = brandCradleOf(testEnv().container);
+    cradle = testEnv().container.cradle;
   });
 
   it('numbers snapshots 1..n and keeps exactly one current under 10 concurrent creations', async () => {

@@ -4,12 +4,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AwilixContainer } from 'awilix';
 import { expect } from 'chai';
-import type { Express, Router } from 'express';
+import type { Express } from 'express';
 import { createApp } from '../../../../src/app.js';
 import { buildContainer, type Cradle } from '../../../../src/container.js';
 import { OnboardingProcessor } from '../../../../src/modules/brand/onboarding-processor.js';
-import { ONBOARDING_ROUTER } from '../../../../src/modules/brand/onboarding-routes.js';
-import { onboardingJobs, onboardingRoutes, registerOnboarding, type OnboardingCradle } from '../../../../src/modules/brand/onboarding.js';
+import { onboardingJobs, type OnboardingCradle } from '../../../../src/modules/brand/onboarding.js';
 import { EMULATED_TRANSCRIPT } from '../../../support/ai-emulator/audio.js';
 import { providerEnv, startAiEmulator, type AiEmulator } from '../../../support/ai-emulator/index.js';
 import { DEMO_OWNER, loginAs, type Agent } from '../../../support/http.js';
@@ -25,35 +24,6 @@ type Wired = Cradle & OnboardingCradle;
 /** Eta's escaping, to look for a message in a page. */
 function html(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-function hasRouter(app: Express, marker: symbol): boolean {
-  const stack = (app as unknown as { router: { stack: { handle?: Record<symbol, unknown> }[] } }).router.stack;
-  return stack.some((layer) => Boolean(layer.handle?.[marker]));
-}
-
-/**
- * The app with the onboarding (and the brand pages when their module exists). Once the composition root registers
- * them and app.ts mounts the routers, this is the container's own app; until then they are registered here and
- * mounted before the portal's placeholders and the not-found handler.
- */
-async function wire(container: AwilixContainer<Cradle>, app: Express): Promise<Express> {
-  const brand = await import('../../../../src/modules/brand/index.js').catch(() => null);
-  const registerBrand = (brand as { registerBrand?: (c: AwilixContainer) => void } | null)?.registerBrand;
-  if (registerBrand && !container.hasRegistration('dnaService')) registerBrand(container);
-  if (!container.hasRegistration('onboardingService')) registerOnboarding(container);
-  if (hasRouter(app, ONBOARDING_ROUTER)) return app;
-  const built = createApp(container.cradle);
-  const stack = (built as unknown as { router: { stack: { name?: string; handle?: { stack?: { route?: { path?: string } }[] } }[] } }).router.stack;
-  const routers: Router[] = [onboardingRoutes(container.cradle as Wired)];
-  const brandRoutes = (brand as { brandRoutes?: (c: unknown) => Router } | null)?.brandRoutes;
-  if (brandRoutes) routers.push(brandRoutes(container.cradle));
-  for (const router of routers) built.use(router);
-  const added = stack.splice(stack.length - routers.length, routers.length);
-  // before the first router serving /app (the portal, whose placeholder pages include /app/brand)
-  const portal = stack.findIndex((layer) => layer.handle?.stack?.some((l) => l.route?.path === '/app'));
-  stack.splice(portal >= 0 ? portal : stack.length - 2, 0, ...added);
-  return built;
 }
 
 async function tenantIdOf(cradle: Wired, slug: string): Promise<string> {
@@ -93,7 +63,7 @@ describe('Brand onboarding wizard (HTTP)', function () {
 
   before(async () => {
     const env = testEnv();
-    app = await wire(env.container, env.app);
+    app = env.app;
     cradle = env.container.cradle as Wired;
     owner = await loginAs(app, DEMO_OWNER.email, DEMO_OWNER.password);
     tenantId = await tenantIdOf(cradle, 'boulangerie-martin');
@@ -311,7 +281,7 @@ describe('Brand onboarding wizard (HTTP)', function () {
     before(async () => {
       emulator = await startAiEmulator();
       container = buildContainer(testConfig(providerEnv(emulator)), testEnv().db);
-      emulatedApp = await wire(container, createApp(container.cradle));
+      emulatedApp = createApp(container.cradle);
       emulated = container.cradle as Wired;
     });
 

@@ -4,42 +4,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import sharp from 'sharp';
-import { createApp } from '../../../../src/app.js';
 import type { Cradle } from '../../../../src/container.js';
-import { MEDIA_ROUTER, mediaRoutes, registerMedia, type MediaCradle } from '../../../../src/modules/brand/media.js';
+import type { MediaCradle } from '../../../../src/modules/brand/media.js';
 import { testEnv } from '../../../support/root-hooks.js';
 
-let app: Express | undefined;
-
-function mounted(candidate: Express): boolean {
-  const stack = (candidate as unknown as { router: { stack: { handle?: Record<symbol, unknown> }[] } }).router.stack;
-  return stack.some((layer) => Boolean(layer.handle?.[MEDIA_ROUTER]));
-}
-
-/**
- * The suite's app with the media library. Once the composition root registers the module and app.ts mounts its
- * router, this is the suite's own app; until then the module is registered here and its router mounted on a second
- * app built the same way (before the 404 and error handlers).
- */
+/** The suite's app: the composition root registers the media library and app.ts mounts its router. */
 export function mediaApp(): Express {
-  const env = testEnv();
-  cradle();
-  if (mounted(env.app)) return env.app;
-  if (!app) {
-    const built = createApp(env.container.cradle);
-    built.use(mediaRoutes(cradle()));
-    const stack = (built as unknown as { router: { stack: unknown[] } }).router.stack;
-    const layer = stack.pop();
-    stack.splice(stack.length - 2, 0, layer); // before the not-found and error handlers
-    app = built;
-  }
-  return app;
+  return testEnv().app;
 }
 
 export function cradle(): Cradle & MediaCradle {
-  const env = testEnv();
-  if (!env.container.hasRegistration('mediaService')) registerMedia(env.container);
-  return env.container.cradle as Cradle & MediaCradle;
+  return testEnv().container.cradle;
 }
 
 /** A PNG of random pixels (incompressible, so every call gives different bytes of a predictable size). */
