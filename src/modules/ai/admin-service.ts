@@ -18,6 +18,7 @@ import type {
 import type { CatalogueProvider, KnexAiCatalogueRepository } from './db/knex-ai-catalogue-repository.js';
 import { AI_TASKS, TASK_CAPABILITY, type AiTask } from './domain.js';
 import { ProviderError, type ProviderErrorKind } from './ports.js';
+import { eligibleModels } from './routing.js';
 
 export const CAPABILITIES = ['chat', 'streaming', 'structured', 'batch', 'transcription', 'embeddings', 'moderation', 'image'] as const;
 export const TIERS = ['premium', 'standard'] as const;
@@ -529,19 +530,9 @@ export class AiAdminService {
     const usableCodes = new Set<string>();
     for (const provider of catalogue.providers.values()) if (this.isUsable(provider)) usableCodes.add(provider.code);
     const tasks = CLIENT_TASKS.map((task) => {
-      const route = catalogue.routes.get(task);
-      if (!route?.active) return { task, model: null };
-      const capability = TASK_CAPABILITY[task];
       // the gateway's order and filters, without the transient cooldowns
-      for (const id of route.modelIds) {
-        const model = catalogue.models.get(id);
-        if (!model || !model.active || !model.capabilities.includes(capability)) continue;
-        if (!usableCodes.has(model.provider.code)) continue;
-        if (policy.allowedModelIds.size && !policy.allowedModelIds.has(model.id)) continue;
-        if (policy.requiresEu && !model.euHosted) continue;
-        return { task, model: { displayName: model.displayName, offline: model.provider.code === 'offline' } };
-      }
-      return { task, model: null };
+      const [first] = eligibleModels(catalogue, policy, task, (p) => this.isUsable(p)).models;
+      return { task, model: first ? { displayName: first.model.displayName, offline: first.provider.code === 'offline' } : null };
     });
     const tiers = TIERS.map((tier) => ({
       tier,

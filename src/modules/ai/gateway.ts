@@ -7,7 +7,8 @@ import type { Logger } from '../../shared/logger.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { AiCallRecord, KnexAiCallRepository } from './db/knex-ai-call-repository.js';
 import type { KnexAiCatalogueRepository, RoutingCatalogue, TenantAiPolicy } from './db/knex-ai-catalogue-repository.js';
-import { costMicros, estimateTokens, TASK_CAPABILITY, type AiTask, type CatalogueModel } from './domain.js';
+import { costMicros, estimateTokens, type AiTask, type CatalogueModel } from './domain.js';
+import { eligibleModels } from './routing.js';
 import {
   ProviderError,
   type ChatMessage,
@@ -103,6 +104,12 @@ export class AiGateway {
       logger: Logger;
     },
   ) {}
+
+  /** The models that would serve a tenant's task now, in route order (cooldowns aside), without calling any. */
+  async modelsFor(tenantId: string, task: AiTask): Promise<CatalogueModel[]> {
+    const [catalogue, policy] = await Promise.all([this.loadCatalogue(), this.tenantPolicy(tenantId)]);
+    return eligibleModels(catalogue, policy, task, (p) => this.deps.providerRegistry.isUsable(p)).models.map((m) => m.model);
+  }
 
   /** Forget the cached catalogue (after the super admin changes keys, models or routes). */
   invalidateCatalogue(): void {
@@ -302,26 +309,12 @@ export class AiGateway {
 
   /** The route's models, in order, that the tenant may use now. */
   private candidates(catalogue: RoutingCatalogue, policy: TenantAiPolicy, task: AiTask): Attempt[] {
-    const route = catalogue.routes.get(task);
-    if (!route || !route.active) throw new AppError('ai.errors.taskUnavailable', 503, { task });
-    const capability = TASK_CAPABILITY[task];
-    const eligible: Attempt[] = [];
-    let blockedByResidency = false;
-    for (const id of route.modelIds) {
-      const model = catalogue.models.get(id);
-      if (!model || !model.active || !model.capabilities.includes(capability)) continue;
-      const provider = catalogue.providers.get(model.provider.code);
-      if (!provider || !this.deps.providerRegistry.isUsable(provider)) continue;
-      if (policy.allowedModelIds.size && !policy.allowedModelIds.has(model.id)) continue;
-      if (policy.requiresEu && !model.euHosted) {
-        blockedByResidency = true;
-        continue;
-      }
-      eligible.push({ model, client: this.deps.providerRegistry.client(provider) });
+    const choice = eligibleModels(catalogue, policy, task, (p) => this.deps.providerRegistry.isUsable(p));
+    if (!choice.active) throw new AppError('ai.errors.taskUnavailable', 503, { task });
+    if (!choice.models.length) {
+      throw new AppError(choice.blockedByResidency ? 'ai.errors.noEuModel' : 'ai.errors.noModelAvailable', 503, { task });
     }
-    if (!eligible.length) {
-      throw new AppError(blockedByResidency ? 'ai.errors.noEuModel' : 'ai.errors.noModelAvailable', 503, { task });
-    }
+    const eligible = choice.models.map(({ model, provider }) => ({ model, client: this.deps.providerRegistry.client(provider) }));
     const available = eligible.filter((a) => this.deps.circuitBreaker.isAvailable(a.model.id));
     if (!available.length) throw new AppError('ai.errors.allModelsCoolingDown', 503, { task });
     return available;

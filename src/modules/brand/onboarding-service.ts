@@ -1,11 +1,9 @@
 import crypto from 'node:crypto';
 import type { i18n } from 'i18next';
-import type { ProviderRegistry } from '../../adapters/ai/provider-registry.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { KnexAiCatalogueRepository } from '../ai/db/knex-ai-catalogue-repository.js';
-import { TASK_CAPABILITY } from '../ai/domain.js';
+import type { AiGateway } from '../ai/gateway.js';
 import type { KnexOnboardingRepository } from './db/knex-onboarding-repository.js';
 import {
   cleanFilename,
@@ -46,8 +44,7 @@ export class OnboardingService {
       onboardingRepository: KnexOnboardingRepository;
       onboardingProcessor: OnboardingProcessor;
       onboardingFileStore: OnboardingFileStore;
-      aiCatalogueRepository: KnexAiCatalogueRepository;
-      providerRegistry: ProviderRegistry;
+      aiGateway: AiGateway;
       i18n: i18n;
       clock: Clock;
       logger: Logger;
@@ -93,23 +90,13 @@ export class OnboardingService {
   }
 
   /**
-   * Whether speech-to-text can serve this tenant now: the route's models, as the gateway picks them (active, able
-   * to transcribe, their provider usable — keyed — allowed by the plan, hosted in the EU when the tenant requires
-   * it). The offline provider cannot transcribe, so a machine without a key says so before any upload.
+   * Whether speech-to-text can serve this tenant now, as the gateway would route it. The offline provider cannot
+   * transcribe, so a machine without a key says so before any upload.
    */
   async transcriptionAvailable(tenantId: string): Promise<boolean> {
     try {
-      const [catalogue, policy] = await Promise.all([this.deps.aiCatalogueRepository.loadCatalogue(), this.deps.aiCatalogueRepository.tenantPolicy(tenantId)]);
-      const route = catalogue.routes.get('transcription');
-      if (!route?.active) return false;
-      return route.modelIds.some((id) => {
-        const model = catalogue.models.get(id);
-        if (!model?.active || !model.capabilities.includes(TASK_CAPABILITY.transcription)) return false;
-        const provider = catalogue.providers.get(model.provider.code);
-        if (!provider || provider.code === 'offline' || !this.deps.providerRegistry.isUsable(provider)) return false;
-        if (policy.allowedModelIds.size && !policy.allowedModelIds.has(model.id)) return false;
-        return !policy.requiresEu || model.euHosted;
-      });
+      const models = await this.deps.aiGateway.modelsFor(tenantId, 'transcription');
+      return models.some((model) => model.provider.code !== 'offline');
     } catch (err) {
       this.deps.logger.warn({ err }, 'could not tell whether transcription is available');
       return false;

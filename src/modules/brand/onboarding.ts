@@ -40,7 +40,7 @@ class LazyPdfTextExtractor implements PdfExtractorPort {
 
 /**
  * Registers the guided onboarding. Needs from the rest of the container: `database`, `config`, `i18n`, `clock`,
- * `logger`, `aiGateway`, `aiCatalogueRepository`, `providerRegistry`,, `dnaService` (brand DNA) and `mediaStorage` (media library). The shared
+ * `logger`, `aiGateway`, `dnaService` (brand DNA) and `mediaStorage` (media library). The shared
  * adapters it uses (`urlFetcher`, `pdfTextExtractor`, `websiteReader`) are registered here only
  * when nothing registered them before, so the composition root may provide its own.
  */
