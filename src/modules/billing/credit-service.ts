@@ -132,6 +132,12 @@ export class CreditService implements CreditLedger {
     throw new AppError('billing.errors.regenerationCapReached', 409, { cap: allowance.cap, used: allowance.used });
   }
 
+  /** A regeneration that produced nothing (the AI call failed) does not count against the cap. */
+  async releaseRegeneration(tenantId: string, contentId: string): Promise<void> {
+    assertId(contentId, 'common.errors.notFound');
+    await this.deps.creditRepository.releaseRegeneration(tenantId, contentId);
+  }
+
   private async microsPerCredit(currency: string): Promise<number> {
     const now = this.deps.clock.now();
     const cached = this.rates.get(currency);

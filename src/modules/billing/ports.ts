@@ -32,6 +32,8 @@ export interface CreditLedger {
   regenerationsLeft(tenantId: string, contentId: string): Promise<RegenerationAllowance>;
   /** Counts one regeneration of a content; refuses with `billing.errors.regenerationCapReached` (409) beyond the plan's cap. */
   countRegeneration(tenantId: string, contentId: string): Promise<RegenerationAllowance>;
+  /** Gives back a counted regeneration whose generation failed. */
+  releaseRegeneration(tenantId: string, contentId: string): Promise<void>;
 }
 
 /** Persistence of the ledger. Each method is one unit of work (one transaction) in the tenant's context. */
@@ -53,4 +55,6 @@ export interface CreditRepository {
   regenerationAllowance(tenantId: string, contentId: string): Promise<RegenerationAllowance>;
   /** Increments the counter unless the cap is reached; null when refused. */
   countRegeneration(tenantId: string, contentId: string, at: Date): Promise<RegenerationAllowance | null>;
+  /** Gives back a counted regeneration whose generation failed. */
+  releaseRegeneration(tenantId: string, contentId: string): Promise<void>;
 }

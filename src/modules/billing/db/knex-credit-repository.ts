@@ -353,6 +353,15 @@ export class KnexCreditRepository implements CreditRepository {
       return { cap, used, left: Math.max(0, cap - used) };
     });
   }
+
+  releaseRegeneration(tenantId: string, contentId: string): Promise<void> {
+    return this.deps.database.forTenant(tenantId, async (trx) => {
+      await trx('regenerationCounters')
+        .where({ tenantId, contentId })
+        .where('regenerations', '>', 0)
+        .update({ regenerations: trx.raw('regenerations - 1'), updatedAt: trx.fn.now() });
+    });
+  }
 }
 
 /** The reservation already made with this idempotency key, answered as a replay. */
