@@ -12,13 +12,13 @@ export function registerCalendar(container: AwilixContainer): void {
   registerApprovals(container);
 }
 
-export function calendarRoutes(cradle: unknown): Router {
+export function calendarRoutes(cradle: Parameters<typeof calendarViewRoutes>[0] & Parameters<typeof approvalRoutes>[0]): Router {
   const router = Router();
   router.use(calendarViewRoutes(cradle));
   router.use(approvalRoutes(cradle));
   return router;
 }
 
-export function calendarJobs(cradle: unknown): JobDefinition[] {
+export function calendarJobs(cradle: Parameters<typeof calendarViewJobs>[0] & Parameters<typeof approvalJobs>[0]): JobDefinition[] {
   return [...calendarViewJobs(cradle), ...approvalJobs(cradle)];
 }

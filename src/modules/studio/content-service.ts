@@ -54,7 +54,8 @@ export const newContentSchema = z.object({
     z.array(z.string().refine(isUuid, `${E}.mediaNotFound`)).max(10, `${E}.tooManyMedia`),
   ),
 });
-export type NewContentInput = z.input<typeof newContentSchema>;
+/** What the edge sends (a form body): validated here. */
+export type NewContentInput = Partial<Record<keyof z.input<typeof newContentSchema>, unknown>>;
 
 export const versionEditSchema = z.object({
   title: optionalText(300, `${E}.titleTooLong`),
@@ -65,7 +66,7 @@ export const versionEditSchema = z.object({
   subject: optionalText(300, `${E}.fieldTooLong`),
   preheader: optionalText(300, `${E}.fieldTooLong`),
 });
-export type VersionEditInput = z.input<typeof versionEditSchema>;
+export type VersionEditInput = Partial<Record<keyof z.input<typeof versionEditSchema>, unknown>>;
 
 /** After a human edit or a restore: an approval was for the old text, so it is asked again. */
 function statusAfterEdit(status: ContentStatus): ContentStatus {

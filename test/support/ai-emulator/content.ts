@@ -5,9 +5,14 @@ export function countTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
 
-/** A short, plausible answer that quotes the start of the last user message, cut to `maxTokens`. */
+// Cadence's generation templates put the client's brief after the context: a plausible answer is about the brief.
+const BRIEF_HEADING = /(?:Brief du client|Client's brief|Brief initial|Original brief)\s*:\s*\n/;
+
+/** A short, plausible answer that quotes the start of the last user message (or of its brief), cut to `maxTokens`. */
 export function composeText(prompt: string, maxTokens = 256): string {
-  const subject = prompt.replace(/\s+/g, ' ').trim().slice(0, 120);
+  const brief = BRIEF_HEADING.exec(prompt);
+  const about = brief ? prompt.slice(brief.index + brief[0].length) : prompt;
+  const subject = about.replace(/\s+/g, ' ').trim().slice(0, 120);
   const text = `Réponse de l'émulateur. Sujet : ${subject}. Ce texte est généré de façon déterministe pour les tests.`;
   return text.slice(0, maxTokens * 4);
 }
