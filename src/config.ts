@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { MailAddress, SmtpConfig } from './adapters/mail/smtp-mailer.js';
 import type { MediaStorageConfig } from './adapters/storage/index.js';
 
 /** Thrown when the environment does not describe a runnable configuration; names every bad variable. */
@@ -48,6 +49,11 @@ const schema = z.object({
   MEDIA_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   MEDIA_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   MEDIA_S3_KEY_PREFIX: z.string().optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  SMTP_REQUIRE_TLS: booleanFlag.optional(),
+  SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(3),
+  SMTP_POOL_RATE: z.coerce.number().int().min(1).max(1000).default(10),
+  MAIL_FROM: z.string().min(1).optional(),
 });
 
 export type AiProviderEnv = Partial<Record<'anthropic' | 'openai' | 'mistral', { apiKey?: string; baseUrl?: string }>>;
@@ -72,7 +78,11 @@ export type Config = {
   aiProviders: AiProviderEnv;
   /** Where media files live: local disk under DATA_DIR/media (default) or an S3-compatible bucket. */
   mediaStorage: MediaStorageConfig;
+  /** Outgoing e-mail: the sender, and the SMTP server when there is one (otherwise the sandbox records messages). */
+  mail: { from: MailAddress; smtp?: SmtpConfig };
 };
+
+const DEFAULT_MAIL_FROM = 'Cadence <no-reply@cadence.test>';
 
 /** The one place that reads process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -91,6 +101,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (Boolean(e.MEDIA_S3_ACCESS_KEY_ID) !== Boolean(e.MEDIA_S3_SECRET_ACCESS_KEY)) {
     throw new ConfigError([{ variable: 'MEDIA_S3_SECRET_ACCESS_KEY', message: 'MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY go together' }]);
+  }
+  if (e.SMTP_URL && !e.MAIL_FROM) {
+    throw new ConfigError([{ variable: 'MAIL_FROM', message: 'is required when SMTP_URL is set' }]);
+  }
+  const mailFrom = parseMailAddress(e.MAIL_FROM ?? DEFAULT_MAIL_FROM);
+  if (!mailFrom) {
+    throw new ConfigError([{ variable: 'MAIL_FROM', message: 'must be an address, optionally with a name: Cadence <no-reply@example.com>' }]);
   }
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
     throw new ConfigError([{ variable: 'SESSION_SECRET', message: 'is required in production' }]);
@@ -129,5 +146,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             },
           }
         : { kind: 'local' },
+    mail: {
+      from: mailFrom,
+      smtp: e.SMTP_URL
+        ? smtpConfig(e.SMTP_URL, {
+            requireTls: e.SMTP_REQUIRE_TLS ?? e.NODE_ENV === 'production',
+            maxConnections: e.SMTP_POOL_SIZE,
+            rateLimit: e.SMTP_POOL_RATE,
+            clientName: e.PUBLIC_URL ? new URL(e.PUBLIC_URL).hostname : undefined,
+          })
+        : undefined,
+    },
   };
+}
+
+function smtpConfig(url: string, options: Omit<SmtpConfig, 'host' | 'port' | 'secure' | 'auth'>): SmtpConfig {
+  const parsed = new URL(url);
+  const secure = parsed.protocol === 'smtps:';
+  const user = decodeURIComponent(parsed.username);
+  return {
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: parsed.port ? Number(parsed.port) : secure ? 465 : 587,
+    secure,
+    auth: user ? { user, pass: decodeURIComponent(parsed.password) } : undefined,
+    ...options,
+  };
+}
+
+/** `no-reply@example.com`, `Cadence <no-reply@example.com>` or `"Cadence, Paris" <no-reply@example.com>`. */
+function parseMailAddress(value: string): MailAddress | undefined {
+  const match = /^\s*(?:([^<>]*?)\s*<([^<>\s]+)>|([^<>\s]+))\s*$/.exec(value);
+  if (!match) return undefined;
+  const address = match[2] ?? match[3];
+  if (!z.email().safeParse(address).success) return undefined;
+  const name = match[1]?.replace(/^"(.*)"$/, '$1').trim();
+  return name ? { name, address } : { address };
 }

@@ -6,13 +6,18 @@ import { Database, type DatabaseKind } from './adapters/db/database.js';
 import { createKnex } from './adapters/db/knex.js';
 import { loadOrCreateSecret } from './adapters/crypto/local-secrets.js';
 import { SecretBox } from './adapters/crypto/secret-box.js';
+import { SandboxMailer } from './adapters/mail/sandbox-mailer.js';
+import { SmtpMailer } from './adapters/mail/smtp-mailer.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createI18n } from './shared/i18n.js';
 import type { JobDefinition } from './shared/jobs.js';
 import { createLogger, type Logger } from './shared/logger.js';
+import type { Mailer } from './shared/mailer.js';
 import { aiJobs, registerAi, type AiCradle } from './modules/ai/index.js';
 import { billingJobs, registerBilling, type BillingCradle } from './modules/billing/index.js';
 import { brandJobs, registerBrand, type BrandCradle } from './modules/brand/index.js';
+import { calendarJobs, registerCalendar, type CalendarCradle } from './modules/calendar/index.js';
+import { registerStudio, studioJobs, type StudioCradle } from './modules/studio/index.js';
 import { registerTenancy, tenancyJobs, type TenancyCradle } from './modules/tenancy/index.js';
 
 export interface KernelCradle {
@@ -25,9 +30,11 @@ export interface KernelCradle {
   sessionSecret: string;
   /** Encrypts secrets at rest (AES-256-GCM) under MASTER_KEY, or a key generated once into DATA_DIR. */
   secretBox: SecretBox;
+  /** Outgoing e-mail: SMTP when SMTP_URL is set, otherwise the sandbox (recorded in `sandbox_deliveries`). */
+  mailer: Mailer;
 }
 
-export type Cradle = KernelCradle & TenancyCradle & AiCradle & BillingCradle & BrandCradle;
+export type Cradle = KernelCradle & TenancyCradle & AiCradle & BillingCradle & BrandCradle & StudioCradle & CalendarCradle;
 
 export interface DatabaseTarget {
   url: string;
@@ -52,6 +59,11 @@ export function buildContainer(
     database: asFunction(({ knex }: { knex: Knex }) => new Database(knex, db.kind)).singleton(),
     sessionSecret: asFunction(() => config.sessionSecret ?? loadOrCreateSecret(config.dataDir, 'session-secret')).singleton(),
     secretBox: asFunction(() => new SecretBox(config.masterKey ?? loadOrCreateSecret(config.dataDir, 'master-key'))).singleton(),
+    mailer: config.mail.smtp
+      ? asFunction(({ logger }: { logger: Logger }) => new SmtpMailer({ smtp: config.mail.smtp!, from: config.mail.from, logger }))
+          .singleton()
+          .disposer((mailer) => mailer.close())
+      : asFunction(({ database }: { database: Database }) => new SandboxMailer({ database })).singleton(),
   });
   registerTenancy(container);
   registerBilling(container);
@@ -59,10 +71,12 @@ export function buildContainer(
   container.register({ creditCharger: aliasTo('creditLedger') });
   registerAi(container);
   registerBrand(container);
+  registerStudio(container);
+  registerCalendar(container);
   container.register(overrides as Record<string, Resolver<unknown>>);
   return container;
 }
 
 export function allJobs(cradle: Cradle): JobDefinition[] {
-  return [...tenancyJobs(cradle), ...aiJobs(cradle), ...billingJobs(cradle), ...brandJobs(cradle)];
+  return [...tenancyJobs(cradle), ...aiJobs(cradle), ...billingJobs(cradle), ...brandJobs(cradle), ...studioJobs(cradle), ...calendarJobs(cradle)];
 }
