@@ -251,9 +251,12 @@ export function findPhoneNumbers(text: string): string[] {
   return [...text.matchAll(PHONE)].map((m) => m[0]);
 }
 
-/** Words, for SEO length: letters/digits runs, "l'atelier" and "sur-mesure" count once; HTML tags ignored. */
+/**
+ * Words, for SEO length: letters/digits runs, "l'atelier" and "sur-mesure" count once; HTML tags, link
+ * addresses (Markdown `[text](url)` targets, bare URLs) and e-mail addresses are not words.
+ */
 export function countWords(text: string): number {
-  const plain = text.replace(/<[^>]*>/g, ' ');
+  const plain = withoutUrls(text.replace(/<[^>]*>/g, ' ').replace(/\]\([^)\s]*(?:\s+"[^"]*")?\)/g, '] ')).replace(/[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g, ' ');
   return plain.match(/[\p{L}\p{N}]+(?:['’\-][\p{L}\p{N}]+)*/gu)?.length ?? 0;
 }
 

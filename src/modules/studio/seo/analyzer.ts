@@ -28,7 +28,8 @@
  * | GEO   | structuredData           |   3 | Article (2) + LocalBusiness (1) JSON-LD can be generated            |
  * |       | keywordStuffing          |  −  | penalty: −8 above 3 % density (−15 above 5 %), ≥ 3 occurrences      |
  *
- * Without business details, `entities` scores proper names only (≥ 3 → 6, ≥ 1 → 3).
+ * Without business details, `entities` scores proper names only (≥ 3 → 6, ≥ 1 → 3); with a business name but no
+ * known city, the name (3) and ≥ 2 other proper names (3; 1 for one).
  *
  * Channel profiles (checks that do not make sense are skipped and listed in `skipped`; the score is the points
  * over the maximum of the checks that apply, so 100 stays reachable):
@@ -67,6 +68,7 @@ import {
   compareStrings,
   countPhrase,
   cutAtWord,
+  trimDanglingWords,
   fold,
   significantTerms,
   termKey,
@@ -220,6 +222,8 @@ export const DENSITY_MIN_WORDS = 200;
 export const ARTICLE_MIN_WORDS = 600;
 export const ARTICLE_THIN_WORDS = 300;
 export const READABILITY_TARGET = 60;
+/** Stored with every recorded analysis (`seo_analyses.scorer_version`): bump it when a rule or weight changes. */
+export const SCORER_VERSION = '1';
 
 export const WEIGHTS: Record<Exclude<CheckKey, 'keywordStuffing'>, number> = {
   titleLength: 5,
@@ -332,7 +336,7 @@ function suggestTitle(input: SeoInput, keyword: string | null, keywordInTitle: b
   if (keyword && !keywordInTitle && !mentions(base, keyword, input.locale)) {
     title = `${capitalize(keyword)}${input.locale === 'fr' ? ' : ' : ': '}${base}`.trim();
   }
-  if (lengthOf(title) > TITLE_RANGE.max) title = cutAtWord(title, TITLE_RANGE.max);
+  if (lengthOf(title) > TITLE_RANGE.max) title = trimDanglingWords(cutAtWord(title, TITLE_RANGE.max), input.locale);
   if (lengthOf(title) < TITLE_RANGE.min && input.business) {
     const { name, city } = input.business;
     const withCity = city && !mentions(title, city, input.locale) ? `${title} ${input.locale === 'fr' ? 'à' : 'in'} ${city}` : title;
@@ -353,7 +357,7 @@ function suggestMeta(input: SeoInput, doc: MdDocument, intro: string | null): st
       if (meta.includes(sentence)) continue;
       const next = meta ? `${meta} ${sentence}` : sentence;
       if (lengthOf(next) > META_RANGE.max) {
-        if (!meta) meta = `${cutAtWord(sentence, META_RANGE.max - 1)}…`;
+        if (!meta) meta = `${trimDanglingWords(cutAtWord(sentence, META_RANGE.max - 1), input.locale)}…`;
         break outer;
       }
       meta = next;
@@ -769,7 +773,10 @@ export function analyzeSeo(input: SeoInput): SeoAnalysis {
   {
     let points: number;
     let fix: Fix | undefined;
-    if (input.business?.name?.trim()) {
+    if (input.business?.name?.trim() && !input.business.city?.trim()) {
+      points = (businessName ? 3 : 0) + (named.length >= 2 ? 3 : named.length === 1 ? 1 : 0);
+      fix = !businessName ? fx('entitiesBusinessMissing', { name: input.business.name }) : fx('entitiesFew', { count: named.length, min: 2 });
+    } else if (input.business?.name?.trim()) {
       points = (businessName ? 2 : 0) + (city ? 2 : 0) + (named.length >= 2 ? 2 : named.length === 1 ? 1 : 0);
       fix = !businessName
         ? fx('entitiesBusinessMissing', { name: input.business.name })

@@ -124,7 +124,8 @@ const MONTHS =
   'janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|' +
   'january|february|march|april|june|july|august|september|october|november|december';
 const STAT_PATTERNS: RegExp[] = [
-  new RegExp(String.raw`(?<![\p{L}\p{N}])\d+\s+(?:[\p{L}-]+\s+){0,2}(?:sur|out of|in)\s+\d+${END}`, 'giu'),
+  // Ratios and results: "3 clients sur 4", "10 députés (sur 288)", "438 contre 86", "9 out of 10".
+  new RegExp(String.raw`(?<![\p{L}\p{N}])\d+\s+(?:[\p{L}-]+\s+){0,2}\(?(?:sur|out of|in|contre|against)\s+\d+${END}`, 'giu'),
   new RegExp(String.raw`${NUM}\s?(?:${UNITS})${END}`, 'giu'),
   new RegExp(String.raw`[€$£]\s?${NUM}`, 'gu'),
   new RegExp(String.raw`(?<![\p{L}\p{N}])\d{1,2}(?:er)?\s+(?:${MONTHS})(?:\s+(?:1[89]|20)\d{2})?${END}`, 'giu'),

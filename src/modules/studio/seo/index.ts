@@ -8,6 +8,7 @@ export {
   META_RANGE,
   SLUG_RANGE,
   DENSITY_RANGE,
+  SCORER_VERSION,
   type SeoInput,
   type SeoAnalysis,
   type BreakdownItem,
@@ -40,4 +41,3 @@ export {
   type FaqPair,
   type JsonLd,
 } from './json-ld.js';
-export { SEO_MESSAGES } from './messages.js';

@@ -131,8 +131,8 @@ export function localBusinessJsonLd(business: BusinessInfo): JsonLd {
  * `\u003e`, `\u0026` (so neither `</script>` nor `<!--` can appear), and U+2028/U+2029 are escaped too.
  * The result is still valid JSON that parses back to the same value.
  */
-export function serializeJsonLd(value: unknown): string {
-  return JSON.stringify(value)
+export function serializeJsonLd(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent)
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
     .replace(/&/g, '\\u0026')
@@ -140,8 +140,9 @@ export function serializeJsonLd(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
-/** The complete `<script>` element for one or several JSON-LD objects. */
-export function jsonLdScript(value: JsonLd | readonly JsonLd[]): string {
+/** The complete `<script>` element for one or several JSON-LD objects (`indent` to show it to a person). */
+export function jsonLdScript(value: JsonLd | readonly JsonLd[], indent?: number): string {
   const payload = Array.isArray(value) && value.length === 1 ? value[0] : value;
-  return `<script type="application/ld+json">${serializeJsonLd(payload)}</script>`;
+  const json = serializeJsonLd(payload, indent);
+  return indent ? `<script type="application/ld+json">\n${json}\n</script>` : `<script type="application/ld+json">${json}</script>`;
 }

@@ -48,7 +48,8 @@ const STOP_FR = `a à au aux avec ce ces cet cette ceci cela ça c d dans de des
   peu plus pour qu que quel quelle quels quelles qui quoi s sa sans se ses si son sont sur t ta te tes toi ton tu
   un une vos votre vous y aussi car donc or comme très tout tous toute toutes avoir fait faire sont entre chez
   dont afin ainsi alors après avant bien cela celui celle ceux depuis encore été ici là leur lors puis quand sous
-  vers voici voilà votre vôtre aujourd hui chaque moins`;
+  vers voici voilà votre vôtre aujourd hui chaque moins sera seront serait seraient soit peut peuvent pourra pourrait
+  doit doivent devra avait avaient aura auront également selon`;
 const STOP_EN = `a about after all also an and any are as at be been being but by can could did do does for from
   had has have he her here his how i if in into is it its just may me more most my no not of on one or our out
   over so some such than that the their them then there these they this those through to too up us very was we
@@ -82,6 +83,16 @@ export function cutAtWord(text: string, max: number): string {
   const space = cut.lastIndexOf(' ');
   const base = space > max * 0.5 ? cut.slice(0, space) : clean.slice(0, max);
   return base.replace(/[\s,;:–—-]+$/u, '');
+}
+
+/** Drops the words a cut left dangling at the end (`… approuvé à` → `… approuvé`): stop words, trailing punctuation. */
+export function trimDanglingWords(text: string, locale: SeoLocale): string {
+  let out = text.replace(/[\s,;:–—-]+$/u, '');
+  for (;;) {
+    const match = /\s+([\p{L}'’]+)$/u.exec(out);
+    if (!match || !isStopWord(match[1].replace(/['’]$/, ''), locale)) return out;
+    out = out.slice(0, match.index).replace(/[\s,;:–—-]+$/u, '');
+  }
 }
 
 /** Word-level occurrences of `phrase` (as term keys) in `haystack` (term keys). */

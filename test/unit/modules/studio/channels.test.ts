@@ -275,6 +275,11 @@ describe('Channel rules', () => {
       expect(countWords('<h2>Le pain</h2><p>au <strong>levain</strong></p>')).to.equal(4);
       expect(countWords('')).to.equal(0);
     });
+
+    it('does not count link addresses or e-mail addresses as words, only link texts', () => {
+      expect(countWords('Voir [notre pain au levain](https://boulangerie-martin.fr/pain-au-levain "Le pain") ici.')).to.equal(6);
+      expect(countWords('Infos sur https://www.example.fr/a/b-c?d=1 ou www.exemple.fr, écrivez à contact@boulangerie-martin.fr !')).to.equal(5);
+    });
   });
 
   describe('Newsletter (subject ≤ 60 advised, preheader 40–130)', () => {

@@ -82,3 +82,26 @@ Venez les découvrir en boutique.
   ownPages,
   business,
 };
+
+/** Two more sections that bring the good article past 600 words: every check passes, the score is 100. */
+const FULL_ARTICLE_SECTIONS = `## Comment reconnaître un vrai pain au levain ?
+
+Un vrai pain au levain se reconnaît d'abord à sa croûte. Elle est épaisse, brune et craque sous les doigts. La mie est crème, jamais blanche. Ses alvéoles sont irrégulières, grandes ou petites. Le goût est légèrement acide, avec des notes de céréales grillées.
+
+Méfiez-vous des mentions floues. Un pain « à l'ancienne » ou « rustique » peut contenir de la levure. Le décret pain de 1993 encadre l'appellation « pain de tradition française » : farine, eau, sel, levain ou levure, et rien d'autre. Demandez toujours à votre boulanger comment il fait lever sa pâte.
+
+Chez nous, la réponse est simple. Notre levain a plus de dix ans. Nous le nourrissons deux fois par jour avec de la farine de seigle et de l'eau tiède. Il vit dans une pièce à 24 °C, près du fournil. Chaque fournée part d'une petite part de la pâte de la veille.
+
+## Quel pain au levain choisir pour chaque repas ?
+
+Le matin, prenez une tranche de pain complet avec du beurre et un peu de miel. Le midi, une miche de campagne accompagne bien les salades et les fromages. Le soir, un pain aux noix ou aux figues se marie avec un plateau de fromages affinés. Pour les enfants, le pain de mie au levain reste moelleux toute la semaine.
+
+Vous recevez du monde ? Commandez une grande couronne la veille. Elle se partage à table et se conserve jusqu'au lendemain. Nous la cuisons sur commande, du mardi au dimanche.
+
+Pour un pique-nique, pensez aux petits pains individuels. Ils tiennent dans un sac et ne s'écrasent pas. Garnissez-les au dernier moment pour que la mie reste ferme. Pour la soupe du soir, gardez le talon de la miche : grillé avec un filet d'huile d'olive, il remplace les croûtons. Rien ne se perd, et chaque morceau garde son goût jusqu'au bout. Bon appétit à toute la famille !`;
+
+/** A full-marks French article (605 words): the good article with two more practical sections before its FAQ. */
+export const fullArticle: SeoInput = {
+  ...goodArticle,
+  body: goodArticle.body.replace('## FAQ', `${FULL_ARTICLE_SECTIONS}\n\n## FAQ`),
+};

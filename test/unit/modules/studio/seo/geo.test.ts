@@ -56,6 +56,10 @@ describe('SEO GEO detectors', () => {
       '10 ans',
     ]);
     expect(statisticsIn('Étape 2 : les 5 meilleurs croissants')).to.deep.equal([]);
+    // Results and shares as newspapers write them (Le Monde, corpus).
+    expect(statisticsIn('adopté à une large majorité (438 contre 86 et 42 abstentions)')).to.deep.equal(['438 contre 86']);
+    expect(statisticsIn('Ont voté contre : 10 députés socialistes (sur 288), 35 UMP (sur 198).')).to.deep.equal(['10 députés socialistes (sur 288', '35 UMP (sur 198']);
+    expect(statisticsIn('9 clients out of 10 come back; 2 against 1.')).to.deep.equal(['9 clients out of 10', '2 against 1']);
   });
 
   it('marks a statistic as sourced when its sentence or a neighbour cites', () => {

@@ -139,6 +139,29 @@ describe('SEO readability', () => {
       expect(fleschReadingEase({ sentences: 3, words: 18, syllables: 29 })).to.be.closeTo(206.835 - 6.09 - (84.6 * 29) / 18, 1e-9);
     });
 
+    it('scores a realistic bakery post exactly as computed by hand, in French (Kandel–Moles) and English (Flesch)', () => {
+      // FR — « Notre boulangerie ouvre à sept heures. Le pain sort du four chaque matin. Venez goûter nos croissants au beurre ! »
+      //   No-tre(1: notr') bou-lan-ge-rie(4) ouvre(1) à(1) sept(1) heures(1)         → 6 words, 9 syll.
+      //   Le(1) pain(1) sort(1) du(1) four(1) chaque(1) ma-tin(2)                    → 7 words, 8 syll.
+      //   Ve-nez(2) goû-ter(2) nos(1) crois-sants(2) au(1) beurre(1)                 → 6 words, 9 syll.
+      //   3 sentences, 19 words, 26 syllables: ASL = 19/3 = 6.3333, ASW = 26/19 = 1.3684
+      //   Kandel–Moles = 207 − 1.015 × 6.3333 − 73.6 × 1.3684 = 207 − 6.4283 − 100.7158 = 99.8559 (very easy)
+      const fr = 'Notre boulangerie ouvre à sept heures. Le pain sort du four chaque matin. Venez goûter nos croissants au beurre !';
+      const frResult = analyzeReadability(fr, 'fr');
+      expect(frResult).to.include({ sentences: 3, words: 19, syllables: 26, formula: 'kandel-moles', level: 'veryEasy' });
+      expect(frResult.score).to.be.closeTo(99.8559, 1e-4);
+      // EN — "Our bakery opens at seven. Fresh bread comes out of the oven every morning. Come and taste our butter croissants!"
+      //   Our(1) ba-ke-ry(3) o-pens(2) at(1) se-ven(2)                                       → 5 words, 9 syll.
+      //   Fresh(1) bread(1) comes(1) out(1) of(1) the(1) o-ven(2) ev-ery(2) mor-ning(2)      → 9 words, 12 syll.
+      //   Come(1) and(1) taste(1) our(1) but-ter(2) crois-sants(2)                           → 6 words, 8 syll.
+      //   3 sentences, 20 words, 29 syllables: ASL = 20/3 = 6.6667, ASW = 29/20 = 1.45
+      //   Flesch = 206.835 − 1.015 × 6.6667 − 84.6 × 1.45 = 206.835 − 6.7667 − 122.67 = 77.3983 (fairly easy)
+      const en = 'Our bakery opens at seven. Fresh bread comes out of the oven every morning. Come and taste our butter croissants!';
+      const enResult = analyzeReadability(en, 'en');
+      expect(enResult).to.include({ sentences: 3, words: 20, syllables: 29, formula: 'flesch', level: 'fairlyEasy' });
+      expect(enResult.score).to.be.closeTo(77.3983, 1e-4);
+    });
+
     it('labels the levels from very easy to very difficult', () => {
       expect(analyzeReadability(passages.fr1.text, 'fr').level).to.equal('veryEasy');
       expect(analyzeReadability(passages.fr3.text, 'fr').level).to.equal('veryDifficult');
