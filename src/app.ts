@@ -13,6 +13,8 @@ import { billingRouter } from './modules/billing/index.js';
 import { aiRoutes } from './modules/ai/routes.js';
 import { promptRoutes } from './modules/ai/prompt-routes.js';
 import { brandRoutes } from './modules/brand/index.js';
+import { calendarRoutes } from './modules/calendar/index.js';
+import { studioRoutes } from './modules/studio/index.js';
 import { PORTAL_NAV, portalRouter } from './modules/portal/index.js';
 import { tenancyRouter } from './modules/tenancy/index.js';
 import { AppError, ValidationError } from './shared/errors.js';
@@ -110,7 +112,6 @@ export function createApp(cradle: Cradle): express.Express {
       next(err);
     }
   });
-  app.use(csrfProtection);
   app.use((req, res, next) => {
     res.locals.flash = req.session.flash;
     delete req.session.flash;
@@ -119,6 +120,7 @@ export function createApp(cradle: Cradle): express.Express {
     res.locals.nav = PORTAL_NAV;
     next();
   });
+  app.use(csrfProtection);
 
   app.get('/', (req, res) => res.redirect(303, req.viewer ? authService.landingPath(req.viewer) : '/login'));
   app.use(tenancyRouter(cradle));
@@ -126,6 +128,8 @@ export function createApp(cradle: Cradle): express.Express {
   app.use(aiRoutes(cradle));
   app.use(promptRoutes(cradle));
   app.use(brandRoutes(cradle));
+  app.use(studioRoutes(cradle));
+  app.use(calendarRoutes(cradle));
   app.use(portalRouter());
 
   app.use((req, _res, next) => next(new AppError('common.errors.notFound', 404)));
