@@ -19,7 +19,7 @@ import { PORTAL_NAV, portalRouter } from './modules/portal/index.js';
 import { tenancyRouter } from './modules/tenancy/index.js';
 import { AppError, ValidationError } from './shared/errors.js';
 import { csrfProtection } from './shared/http/csrf.js';
-import { escapeHtml } from './shared/http/html.js';
+import { escapeHtml, redactSecretPath } from './shared/http/html.js';
 import { render } from './shared/http/render.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './shared/i18n.js';
 
@@ -69,6 +69,7 @@ export function createApp(cradle: Cradle): express.Express {
         return id;
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' },
+      serializers: { req: (req: { url: string }) => ({ ...req, url: redactSecretPath(req.url) }) },
       customProps: (req) => ({ tenantId: (req as Request).viewer?.tenant?.id, userId: (req as Request).viewer?.userId }),
     }),
   );

@@ -2,7 +2,9 @@ import { asClass, type AwilixContainer } from 'awilix';
 import { Router } from 'express';
 import type { JobDefinition } from '../../shared/jobs.js';
 import type { Logger } from '../../shared/logger.js';
+import { CampaignService } from './campaign-service.js';
 import { ContentService } from './content-service.js';
+import { KnexCampaignRepository } from './db/knex-campaign-repository.js';
 import { KnexContentRepository } from './db/knex-content-repository.js';
 import { editorRoutes } from './editor-routes.js';
 import { registerSeo, seoRoutes, type SeoCradle } from './seo-feature.js';
@@ -14,17 +16,21 @@ export { ContentService } from './content-service.js';
 export interface StudioCradle extends SeoCradle {
   contentRepository: KnexContentRepository;
   contentService: ContentService;
+  campaignRepository: KnexCampaignRepository;
+  campaignService: CampaignService;
 }
 
 export function registerStudio(container: AwilixContainer): void {
   container.register({
     contentRepository: asClass(KnexContentRepository).singleton(),
     contentService: asClass(ContentService).singleton(),
+    campaignRepository: asClass(KnexCampaignRepository).singleton(),
+    campaignService: asClass(CampaignService).singleton(),
   });
   registerSeo(container);
 }
 
-export function studioRoutes(cradle: StudioCradle): Router {
+export function studioRoutes(cradle: Parameters<typeof seoRoutes>[0] & Parameters<typeof editorRoutes>[0]): Router {
   const router = Router();
   router.use(seoRoutes(cradle));
   router.use(editorRoutes(cradle));

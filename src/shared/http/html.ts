@@ -9,3 +9,11 @@ export function escapeHtml(s: string): string {
 export function wantsFragment(req: Request): boolean {
   return req.get('HX-Request') === 'true' && req.get('HX-Boosted') !== 'true';
 }
+
+// Paths whose last segment is a bearer secret (reviewer links, invitations, calendar feeds).
+const SECRET_PATH = /^(\/(?:review|invitations|calendar\/feeds))\/[^/?#]+/;
+
+/** The URL as logs may keep it: secret path tokens replaced. */
+export function redactSecretPath(url: string): string {
+  return url.replace(SECRET_PATH, '$1/[secret]');
+}
