@@ -21,7 +21,7 @@ const settings = {
   max_tokens: 200,
 };
 
-const MODEL = 'claude-sonnet-4-5';
+const MODEL = 'claude-sonnet-4-6';
 const PROMPT = 'Annonce Instagram : notre nouvelle tarte aux pommes caramélisées, disponible dès samedi matin en boutique.';
 const TENANT_CREDITS = 100_000_000;
 
@@ -33,7 +33,7 @@ interface GatewaySample {
 }
 
 export async function run() {
-  // The SDK warns on every request for a model with an announced end of life (claude-sonnet-4-5 has one): both
+  // The SDK warns on every request for a model with an announced end of life (claude-sonnet-4-6 has one): both
   // paths would print it on each call. It is counted and kept off the terminal while the benchmark runs.
   const warn = console.warn;
   let deprecationWarnings = 0;

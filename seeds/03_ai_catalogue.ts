@@ -59,9 +59,26 @@ const MODELS: readonly ModelSeed[] = [
   // Anthropic
   {
     provider: 'anthropic',
+    modelId: 'claude-sonnet-4-6',
+    displayName: 'Claude Sonnet 4.6',
+    description: 'Rédaction soignée et planification éditoriale fine, pour les contenus qui comptent le plus.',
+    tier: 'premium',
+    capabilities: TEXT,
+    contextWindow: 200_000,
+    maxOutputTokens: 64_000,
+    input: 3_000_000,
+    output: 15_000_000,
+    cachedInput: 300_000,
+    cacheWrite: 3_750_000,
+    batchDiscountBp: 5000,
+    euHosted: false,
+    sortOrder: 10,
+  },
+  {
+    provider: 'anthropic',
     modelId: 'claude-sonnet-4-5',
     displayName: 'Claude Sonnet 4.5',
-    description: 'Rédaction soignée et planification éditoriale fine, pour les contenus qui comptent le plus.',
+    description: 'Version précédente, retirée le 30 novembre 2026 : n’est plus utilisée par défaut.',
     tier: 'premium',
     capabilities: TEXT,
     contextWindow: 200_000,
@@ -74,7 +91,7 @@ const MODELS: readonly ModelSeed[] = [
     euHosted: false,
     // Anthropic lists Sonnet 4.5 as deprecated, retiring on 30 November 2026.
     retiresAt: '2026-11-30T00:00:00Z',
-    sortOrder: 10,
+    sortOrder: 15,
   },
   {
     provider: 'anthropic',
@@ -265,7 +282,7 @@ const MODELS: readonly ModelSeed[] = [
   },
 ];
 
-const PREMIUM_TEXT = ['claude-sonnet-4-5', 'gpt-5', 'mistral-large-latest'];
+const PREMIUM_TEXT = ['claude-sonnet-4-6', 'gpt-5', 'mistral-large-latest'];
 const STANDARD_TEXT = ['claude-haiku-4-5', 'gpt-5-mini', 'mistral-small-latest'];
 
 /**

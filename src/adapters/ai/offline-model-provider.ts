@@ -53,9 +53,18 @@ interface BrandHints {
   callToAction?: string;
 }
 
+// Cadence's generation templates give context first, then the client's brief, then a closing instruction.
+const BRIEF_HEADING = /(?:Brief du client|Client's brief|Brief initial|Original brief)\s*:\s*\n/;
+
+/** What the client asked for: the brief section of a generation template, else the whole last user message. */
 function lastUserMessage(request: CompletionRequest): string {
   const user = [...request.messages].reverse().find((m) => m.role === 'user');
-  return (user?.content ?? '').trim();
+  const text = (user?.content ?? '').trim();
+  const heading = BRIEF_HEADING.exec(text);
+  if (!heading) return text;
+  const paragraphs = text.slice(heading.index + heading[0].length).trim().split(/\n\s*\n/);
+  // the template's last paragraph is its instruction ("Rédige le contenu final…"), not the brief
+  return (paragraphs.length > 1 ? paragraphs.slice(0, -1) : paragraphs).join('\n\n').trim();
 }
 
 function brandOf(stable: string): BrandHints {
@@ -69,7 +78,13 @@ function brandOf(stable: string): BrandHints {
         ? v.map((o) => (typeof o === 'string' ? o : text((o as Record<string, unknown>)?.name))).filter((s): s is string => Boolean(s))
         : [];
     const identity = (dna.identity ?? {}) as Record<string, unknown>;
-    return { name: text(identity.name) ?? text(dna.name), offers: names(dna.offers), keywords: names(dna.keywords), callToAction: text(dna.callToAction) };
+    const seo = (dna.seo ?? {}) as Record<string, unknown>;
+    return {
+      name: text(identity.name) ?? text(dna.name),
+      offers: names(dna.offers),
+      keywords: names(dna.keywords ?? seo.keywords),
+      callToAction: text(dna.callToAction),
+    };
   } catch {
     return { offers: [], keywords: [] };
   }

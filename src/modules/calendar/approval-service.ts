@@ -44,7 +44,6 @@ export interface ApprovalPanel {
   detail: ContentDetail;
   history: ApprovalRecord[];
   notes: ContentNote[];
-  generation: { brief: string; modelId: string | null; dnaVersion: number | null; versionSource: string | null };
   timezone: string;
 }
 
@@ -178,16 +177,15 @@ export class ApprovalService implements ApprovalGate {
     return { item, regenerationsLeft: await this.regenerationsLeft(tenantId, [item]), timezone };
   }
 
-  /** What the studio editor shows beside a content: its decisions, the team's notes, how it was generated. */
+  /** What the studio editor shows beside a content (which already shows how it was generated): decisions and team notes. */
   async panel(tenantId: string, contentId: string): Promise<ApprovalPanel> {
     const detail = await this.deps.contentService.detail(tenantId, contentId);
-    const [history, notes, generation, settings] = await Promise.all([
+    const [history, notes, settings] = await Promise.all([
       this.deps.approvalRepository.history(tenantId, contentId),
       this.deps.approvalRepository.notes(tenantId, contentId),
-      this.deps.approvalRepository.generationDetails(tenantId, contentId),
       this.deps.approvalRepository.tenantSettings(tenantId),
     ]);
-    return { detail, history, notes, generation: generation!, timezone: settings.timezone };
+    return { detail, history, notes, timezone: settings.timezone };
   }
 
   // ---- notes (private to the team) ----

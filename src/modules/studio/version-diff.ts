@@ -4,9 +4,9 @@ export interface DiffPart {
   text: string;
 }
 
-/** Words and the whitespace after them, so joining the parts gives the text back exactly. */
+/** Words and whitespace runs as separate tokens (a word followed by a new paragraph is still the same word). */
 function tokens(text: string): string[] {
-  return text.match(/\s+|[^\s]+\s*/g) ?? [];
+  return text.match(/\s+|[^\s]+/g) ?? [];
 }
 
 // Past this many token pairs the comparison falls back to whole-text replaced (bounded memory and time).

@@ -369,18 +369,6 @@ export class KnexApprovalRepository {
     });
   }
 
-  /** The generation details shown beside a content: brief, model, DNA snapshot of its current version. */
-  generationDetails(tenantId: string, contentId: string): Promise<{ brief: string; modelId: string | null; dnaVersion: number | null; versionSource: string | null } | null> {
-    return this.deps.database.forTenant(tenantId, async (trx) => {
-      const row = await trx('contents as c')
-        .leftJoin('contentVersions as v', 'v.id', 'c.currentVersionId')
-        .leftJoin('brandDna as d', 'd.id', trx.raw('coalesce(v.dna_snapshot_id, c.dna_snapshot_id)'))
-        .where({ 'c.tenantId': tenantId, 'c.id': contentId })
-        .first('c.brief', 'v.modelId', 'd.version as dnaVersion', 'v.source as versionSource');
-      return row ? { brief: row.brief, modelId: row.modelId ?? null, dnaVersion: row.dnaVersion ?? null, versionSource: row.versionSource ?? null } : null;
-    });
-  }
-
   // ---- reminders ----
 
   /** Platform context (fan-out): active tenants with a waiting content whose slot starts in (from, to] and was not reminded. */

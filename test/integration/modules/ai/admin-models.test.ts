@@ -58,8 +58,8 @@ describe('Super admin: AI model catalogue', () => {
     const res = await admin.agent.get('/admin/ai/models');
     expect(res.status).to.equal(200);
     const html = text(res.text);
-    // Claude Sonnet 4.5: $3 / $15 per MTok, 50 % batch discount
-    expect(html).to.include('Claude Sonnet 4.5');
+    // Claude Sonnet 4.6: $3 / $15 per MTok, 50 % batch discount
+    expect(html).to.include('Claude Sonnet 4.6');
     expect(html).to.match(/3,00 \$/);
     expect(html).to.match(/15,00 \$/);
     expect(html).to.match(/50 %/);

@@ -111,9 +111,9 @@ describe('Super admin: task routes editor', () => {
     expect(res.status).to.equal(303);
     expect(await chainOf('summarization')).to.deep.equal([mistralSmall, haiku, offline]);
 
-    res = await post('/admin/ai/routes/summarization/models', { modelId: ids.get('claude-sonnet-4-5') });
+    res = await post('/admin/ai/routes/summarization/models', { modelId: ids.get('claude-sonnet-4-6') });
     expect(res.status).to.equal(303);
-    expect(await chainOf('summarization')).to.deep.equal([mistralSmall, haiku, offline, ids.get('claude-sonnet-4-5')]);
+    expect(await chainOf('summarization')).to.deep.equal([mistralSmall, haiku, offline, ids.get('claude-sonnet-4-6')]);
     const { fallbacks } = await routeState('summarization');
     expect(fallbacks.map((f) => f.position)).to.deep.equal([1, 2, 3]);
 

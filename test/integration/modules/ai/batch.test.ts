@@ -106,7 +106,7 @@ describe('AiBatchService (nightly batch, -50 %)', function () {
     const [sent] = batchSubmissions();
     expect(sent.requests.map((r) => r.custom_id)).to.include.members(queued.map((i) => i.customId));
     const sentFailing = sent.requests.find((r) => r.custom_id === queued[2].customId)!;
-    expect(sentFailing.params.model).to.equal('claude-sonnet-4-5');
+    expect(sentFailing.params.model).to.equal('claude-sonnet-4-6');
     expect(sentFailing.params.system[0].text).to.equal(queued[2].requestPayload.request.system.stable); // the prefix resolved at enqueue
     expect(sent.requests.find((r) => r.custom_id === queued[1].customId)!.params.tools).to.have.length(1); // structured output
     const afterSubmit = await items(tenant.id);
@@ -135,7 +135,7 @@ describe('AiBatchService (nightly batch, -50 %)', function () {
       const p = await prices(row.modelId);
       const full = costMicros(p, usageOf(row));
       expect(row.batchId).to.equal(batchId);
-      expect(row.modelName).to.equal('claude-sonnet-4-5');
+      expect(row.modelName).to.equal('claude-sonnet-4-6');
       expect(row.costMicros).to.equal(costMicros(p, usageOf(row), { batch: true }));
       expect(row.costMicros).to.be.greaterThan(0);
       expect(Math.abs(row.costMicros * 2 - full)).to.be.at.most(2); // half the non-batch price of the same usage

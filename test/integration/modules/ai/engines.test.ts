@@ -27,14 +27,14 @@ describe('Client: the "Moteurs IA" page', () => {
     expect(res.text).to.include('aria-current="page">Moteurs IA</a>');
     const premium = tierSection(res.text, 'premium');
     const standard = tierSection(res.text, 'standard');
-    expect(premium).to.include('Claude Sonnet 4.5');
+    expect(premium).to.include('Claude Sonnet 4.6');
     expect(premium).to.include('Mistral Large');
     expect(premium).to.include('Modèle européen haut de gamme');
     expect(premium).not.to.include('Claude Haiku 4.5');
     expect(standard).to.include('Claude Haiku 4.5');
     expect(standard).to.include('Voxtral Mini');
     // no model ids, prices, keys or provider settings
-    for (const technical of ['claude-sonnet-4-5', '$', 'clé', 'api_key', 'Anthropic']) expect(res.text, technical).not.to.include(technical);
+    for (const technical of ['claude-sonnet-4-6', '$', 'clé', 'api_key', 'Anthropic']) expect(res.text, technical).not.to.include(technical);
   });
 
   it('lists only standard models for the starter plan', async () => {
@@ -42,7 +42,7 @@ describe('Client: the "Moteurs IA" page', () => {
     const res = await owner.agent.get('/app/ai');
     expect(res.status).to.equal(200);
     expect(tierSection(res.text, 'premium')).to.equal('');
-    for (const premium of ['Claude Sonnet 4.5', 'Mistral Large', 'GPT-5<']) expect(res.text, premium).not.to.include(premium);
+    for (const premium of ['Claude Sonnet 4.6', 'Mistral Large', 'GPT-5<']) expect(res.text, premium).not.to.include(premium);
     const standard = tierSection(res.text, 'standard');
     for (const model of ['Claude Haiku 4.5', 'GPT-5 mini', 'Mistral Small', 'Cadence hors ligne']) expect(standard, model).to.include(model);
     // exactly the plan's active models, read from the database
@@ -93,7 +93,7 @@ describe('Client: the "Moteurs IA" page', () => {
 
       const growth = await loginAs(testEnv().app, DEMO_OWNER.email, DEMO_OWNER.password);
       const page = await growth.agent.get('/app/ai');
-      expect(taskCell(page.text, 'generation')).to.include('Claude Sonnet 4.5');
+      expect(taskCell(page.text, 'generation')).to.include('Claude Sonnet 4.6');
     });
   });
 

@@ -50,12 +50,12 @@ describe('AiGateway', function () {
   it('routes a generation to the primary model, logs the call with tokens, cost and latency, and charges its real cost', async () => {
     const tenant = await createTenant(cradle.database, { plan: 'growth', credits: 1_000 });
     const result = await cradle.aiGateway.generate({ tenantId: tenant.id, task: 'generation', prompt: 'Annonce : nouvelle tarte aux pommes', maxTokens: 200 });
-    expect(result.model.modelId).to.equal('claude-sonnet-4-5');
+    expect(result.model.modelId).to.equal('claude-sonnet-4-6');
     expect(result.model.offline).to.equal(false);
     expect(result.fallbackUsed).to.equal(false);
     expect(result.text).to.include('tarte aux pommes');
     const [call] = await calls(tenant.id);
-    expect(call).to.include({ status: 'ok', task: 'generation', attempt: 1, fallbackUsed: false, modelName: 'claude-sonnet-4-5' });
+    expect(call).to.include({ status: 'ok', task: 'generation', attempt: 1, fallbackUsed: false, modelName: 'claude-sonnet-4-6' });
     expect(call.inputTokens).to.be.greaterThan(0);
     expect(call.outputTokens).to.be.greaterThan(0);
     expect(call.costMicros).to.be.greaterThan(0);
@@ -83,13 +83,13 @@ describe('AiGateway', function () {
 
   it('falls back in route order on 429, honours Retry-After with a cooldown, and skips the cooling model next time', async () => {
     const tenant = await createTenant(cradle.database);
-    emulator.injectFault({ provider: 'anthropic', model: 'claude-sonnet-4-5' }, { status: 429, retryAfterSeconds: 30, times: 1 });
+    emulator.injectFault({ provider: 'anthropic', model: 'claude-sonnet-4-6' }, { status: 429, retryAfterSeconds: 30, times: 1 });
     const first = await cradle.aiGateway.generate({ tenantId: tenant.id, task: 'generation', prompt: 'Bonjour' });
     expect(first.model.modelId).to.equal('gpt-5');
     expect(first.fallbackUsed).to.equal(true);
     const rows = await calls(tenant.id);
     expect(rows.map((r) => [r.modelName, r.status, r.attempt, r.errorCode])).to.deep.equal([
-      ['claude-sonnet-4-5', 'error', 1, 'rate_limited'],
+      ['claude-sonnet-4-6', 'error', 1, 'rate_limited'],
       ['gpt-5', 'ok', 2, null],
     ]);
     expect(rows[1].fallbackUsed).to.equal(true);
@@ -104,12 +104,12 @@ describe('AiGateway', function () {
 
   it('opens the circuit of a model after three failures in a row', async () => {
     const tenant = await createTenant(cradle.database);
-    emulator.injectFault({ provider: 'anthropic', model: 'claude-sonnet-4-5' }, { status: 500 });
+    emulator.injectFault({ provider: 'anthropic', model: 'claude-sonnet-4-6' }, { status: 500 });
     for (let i = 0; i < 3; i++) await cradle.aiGateway.generate({ tenantId: tenant.id, task: 'generation', prompt: `Essai ${i}` });
     expect(emulator.requestsTo('anthropic')).to.have.length(3);
     await cradle.aiGateway.generate({ tenantId: tenant.id, task: 'generation', prompt: 'Après ouverture' });
     expect(emulator.requestsTo('anthropic')).to.have.length(3);
-    const sonnet = (await calls(tenant.id)).find((r) => r.modelName === 'claude-sonnet-4-5')!;
+    const sonnet = (await calls(tenant.id)).find((r) => r.modelName === 'claude-sonnet-4-6')!;
     expect(cradle.circuitBreaker.state(sonnet.modelId)).to.equal('open');
     cradle.circuitBreaker.recordSuccess(sonnet.modelId);
   });

@@ -136,9 +136,9 @@ describe('studio/ContentService', function () {
     const v2 = (await contentService.edit(tenant.id, content.id, userId, { body: 'Ouvert de 6 h 30 à 19 h tout l’été.' })).version;
     const diff = await contentService.compare(tenant.id, content.id, v1.id, v2.id);
     expect(diff.body.filter((p) => p.kind !== 'same')).to.deep.equal([
-      { kind: 'removed', text: '7 ' },
-      { kind: 'added', text: '6 ' },
-      { kind: 'added', text: '30 ' },
+      { kind: 'removed', text: '7' },
+      { kind: 'added', text: '6' },
+      { kind: 'added', text: ' 30' },
     ]);
     // approved and scheduled: an edit sends it back to approval and its slot back to proposed
     await database.forTenant(tenant.id, async (trx) => {
@@ -205,7 +205,7 @@ describe('studio/ContentService with real providers (emulated)', function () {
     const userId = await createUser();
     const content = await contentService.create(tenant.id, userId, { channel: 'linkedin', brief: 'Annoncer la tarte aux pommes du dimanche' });
     const { done } = await collect(contentService.generate(tenant.id, content.id, userId));
-    expect(done.version.modelId).to.equal('claude-sonnet-4-5');
+    expect(done.version.modelId).to.equal('claude-sonnet-4-6');
     expect(done.version.body).to.include('tarte aux pommes');
     expect(done.version.brandSafetyStatus).to.equal('ok');
     const tasks = await database.forTenant(tenant.id, (trx) => trx('aiCalls').where({ status: 'ok' }).orderBy('createdAt').pluck('task'));

@@ -19,20 +19,19 @@ export async function tenantIdBySlug(slug: string): Promise<string> {
 }
 
 /**
- * Makes sure the tenant's current DNA names the business and its town and has SEO keywords (the demo seed may
- * or may not give one): what is there is kept, only what is missing is added. Returns the DNA now current.
+ * Makes the tenant's current DNA name the business and its town, and have the SEO section and offers `defaults` gives
+ * (other tests leave their own DNA on the shared demo tenant): other sections are kept. Returns the DNA now current.
  */
 export async function ensureBrandDna(tenantId: string, defaults: BrandDna): Promise<BrandDna> {
   const { dnaService } = cradle();
   const current = (await dnaService.current(tenantId))?.content ?? {};
-  const complete = Boolean(current.identity?.name && current.identity?.city && current.seo?.keywords?.length && current.offers?.length);
-  if (complete) return current;
   const content: BrandDna = {
     ...current,
-    identity: { ...defaults.identity, ...current.identity },
-    seo: { ...defaults.seo, ...current.seo, keywords: current.seo?.keywords?.length ? current.seo.keywords : defaults.seo?.keywords },
-    offers: current.offers?.length ? current.offers : defaults.offers,
+    identity: { ...current.identity, ...defaults.identity },
+    seo: defaults.seo ?? current.seo,
+    offers: defaults.offers ?? current.offers,
   };
+  if (JSON.stringify(dnaService.diff(current, content)) === '[]') return current;
   return (await dnaService.createSnapshot(tenantId, { content, reason: 'edit' })).content;
 }
 

@@ -11,9 +11,9 @@ describe('studio/version-diff', () => {
       { kind: 'same', text: 'Nos croissants ' },
       { kind: 'added', text: 'au beurre ' },
       { kind: 'same', text: 'sortent du four à ' },
-      { kind: 'removed', text: '7 ' },
-      { kind: 'added', text: '6 ' },
-      { kind: 'same', text: 'h.' },
+      { kind: 'removed', text: '7' },
+      { kind: 'added', text: '6' },
+      { kind: 'same', text: ' h.' },
     ]);
   });
 
@@ -23,6 +23,15 @@ describe('studio/version-diff', () => {
     const parts = diffWords(before, after);
     expect(side(parts, 'before')).to.equal(before);
     expect(side(parts, 'after')).to.equal(after);
+  });
+
+  it('keeps a word the same when only the whitespace after it changed', () => {
+    expect(diffWords('Fin des tests.\nSuite', 'Fin des tests.\n\nSuite')).to.deep.equal([
+      { kind: 'same', text: 'Fin des tests.' },
+      { kind: 'removed', text: '\n' },
+      { kind: 'added', text: '\n\n' },
+      { kind: 'same', text: 'Suite' },
+    ]);
   });
 
   it('handles empty texts and identical texts', () => {
@@ -37,8 +46,8 @@ describe('studio/version-diff', () => {
     const after = [...words.slice(0, 10_000), 'NOUVEAU', ...words.slice(10_001)].join(' ');
     const parts = diffWords(before, after);
     expect(parts.filter((p) => p.kind !== 'same')).to.deep.equal([
-      { kind: 'removed', text: 'mot10000 ' },
-      { kind: 'added', text: 'NOUVEAU ' },
+      { kind: 'removed', text: 'mot10000' },
+      { kind: 'added', text: 'NOUVEAU' },
     ]);
   });
 });
