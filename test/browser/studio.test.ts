@@ -117,6 +117,51 @@ describe('Browser: the studio, from a brief to a restored version', function () 
     await page.close();
   });
 
+  it('generates a LinkedIn post, edits it, approves it in the queue and finds it scheduled on the calendar', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await logIn(page);
+
+    await page.goto(`${base}/app/studio/new`);
+    await page.getByLabel('Canal').selectOption('linkedin');
+    await page.getByLabel('Brief').fill('Présenter le pain aux figues de la semaine');
+    await page.getByLabel('Titre de travail (facultatif)').fill('Pain aux figues');
+    await page.getByRole('button', { name: 'Créer et générer' }).click();
+    await page.waitForURL(/\/app\/studio\/[0-9a-f-]{36}$/);
+    const contentId = page.url().split('/').pop()!;
+    await page.locator('#content-status', { hasText: 'À valider' }).waitFor();
+
+    const body = page.getByRole('textbox', { name: 'Texte', exact: true });
+    const edited = `${await body.inputValue()}\n\nEn boutique dès vendredi.`;
+    await body.fill(edited);
+    await page.getByRole('button', { name: 'Enregistrer comme nouvelle version' }).click();
+    await page.getByText('Version 2 enregistrée.').waitFor();
+
+    // the queue: the card shows the edited text; the emulated moderation passed, so a plain approval is offered
+    await page.goto(`${base}/app/approvals`);
+    const card = page.locator(`#approval-${contentId}`);
+    await card.locator('.approval-body', { hasText: 'En boutique dès vendredi.' }).waitFor();
+    await card.getByRole('button', { name: 'Valider', exact: true }).click();
+    await page.locator(`#approval-${contentId}`).getByText('Programmé').first().waitFor();
+
+    // the calendar's list shows it on its slot, scheduled; opening it in place links back to the studio
+    await page.goto(`${base}/app/calendar?view=list`);
+    const chip = page.locator(`#chip-${contentId}`);
+    await chip.waitFor();
+    expect(await chip.locator('.cal-status').textContent()).to.equal('Programmé');
+    expect(await chip.locator('.cal-chip-title').textContent()).to.equal('Pain aux figues');
+    await chip.click();
+    await page.locator('#calendar-detail').getByRole('link', { name: /studio/i }).waitFor();
+
+    const decided = await s.cradle.database.forTenant(await tenantIdBySlug(s.cradle, 'boulangerie-martin'), (trx) =>
+      trx('approvals as a').join('contentVersions as v', 'v.id', 'a.contentVersionId').where('a.contentId', contentId).select('a.decision', 'a.actorKind', 'v.number'),
+    );
+    expect(decided).to.deep.equal([{ decision: 'approved', actorKind: 'user', number: 2 }]);
+    expect(errors).to.deep.equal([]);
+    await page.close();
+  });
+
   it('shows a failed generation in the page and keeps the page usable', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
