@@ -107,7 +107,7 @@ describe('Browser: the studio, from a brief to a restored version', function () 
     // restore v1: a third version with the generated text
     await page.getByRole('button', { name: 'Restaurer la version 1' }).click();
     await page.waitForURL(contentUrl);
-    await page.getByText('Version 1 restaurée : c’est maintenant la version 3.').waitFor();
+    await page.locator('#versions tbody tr').nth(2).waitFor();
     expect(await page.getByRole('textbox', { name: 'Texte', exact: true }).inputValue()).to.equal(generated);
     expect(await page.locator('#versions tbody tr').count()).to.equal(3);
 
