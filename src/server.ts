@@ -42,6 +42,7 @@ export async function runServer(config: Config, roles: Roles): Promise<void> {
     const shown = config.publicUrl ?? `http://localhost:${port}`;
     logger.info({ url: shown, database: db.kind }, `Cadence is running at ${shown}`);
     if (config.demo) logger.info('demo accounts: demo@cadence.test / cadence-demo, admin@cadence.test / cadence-admin');
+    if (!config.mail.smtp) logger.warn('SMTP_URL is not set: e-mails are recorded in the sandbox (sandbox_deliveries), not sent');
   }
 
   let stopping = false;
