@@ -14,6 +14,7 @@ import { aiRoutes } from './modules/ai/routes.js';
 import { promptRoutes } from './modules/ai/prompt-routes.js';
 import { brandRoutes } from './modules/brand/index.js';
 import { calendarRoutes } from './modules/calendar/index.js';
+import { publishingRoutes } from './modules/publishing/index.js';
 import { studioRoutes } from './modules/studio/index.js';
 import { PORTAL_NAV, portalRouter } from './modules/portal/index.js';
 import { tenancyRouter } from './modules/tenancy/index.js';
@@ -131,6 +132,7 @@ export function createApp(cradle: Cradle): express.Express {
   app.use(brandRoutes(cradle));
   app.use(studioRoutes(cradle));
   app.use(calendarRoutes(cradle));
+  app.use(publishingRoutes(cradle));
   app.use(portalRouter());
 
   app.use((req, _res, next) => next(new AppError('common.errors.notFound', 404)));

@@ -17,6 +17,7 @@ import { aiJobs, registerAi, type AiCradle } from './modules/ai/index.js';
 import { billingJobs, registerBilling, type BillingCradle } from './modules/billing/index.js';
 import { brandJobs, registerBrand, type BrandCradle } from './modules/brand/index.js';
 import { calendarJobs, registerCalendar, type CalendarCradle } from './modules/calendar/index.js';
+import { publishingJobs, registerPublishing, type PublishingCradle } from './modules/publishing/index.js';
 import { registerStudio, studioJobs, type StudioCradle } from './modules/studio/index.js';
 import { registerTenancy, tenancyJobs, type TenancyCradle } from './modules/tenancy/index.js';
 
@@ -34,7 +35,7 @@ export interface KernelCradle {
   mailer: Mailer;
 }
 
-export type Cradle = KernelCradle & TenancyCradle & AiCradle & BillingCradle & BrandCradle & StudioCradle & CalendarCradle;
+export type Cradle = KernelCradle & TenancyCradle & AiCradle & BillingCradle & BrandCradle & StudioCradle & CalendarCradle & PublishingCradle;
 
 export interface DatabaseTarget {
   url: string;
@@ -73,10 +74,11 @@ export function buildContainer(
   registerBrand(container);
   registerStudio(container);
   registerCalendar(container);
+  registerPublishing(container);
   container.register(overrides as Record<string, Resolver<unknown>>);
   return container;
 }
 
 export function allJobs(cradle: Cradle): JobDefinition[] {
-  return [...tenancyJobs(cradle), ...aiJobs(cradle), ...billingJobs(cradle), ...brandJobs(cradle), ...studioJobs(cradle), ...calendarJobs(cradle)];
+  return [...tenancyJobs(cradle), ...aiJobs(cradle), ...billingJobs(cradle), ...brandJobs(cradle), ...studioJobs(cradle), ...calendarJobs(cradle), ...publishingJobs(cradle)];
 }

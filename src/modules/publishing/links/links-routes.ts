@@ -1,0 +1,53 @@
+import { Router, type Request } from 'express';
+import { AppError } from '../../../shared/errors.js';
+import { requireLogin, requireTenantPermission, tenantIdOf } from '../../../shared/http/guards.js';
+import { render } from '../../../shared/http/render.js';
+import { LIST_LIMIT, type ShortLinkService } from './short-link-service.js';
+
+export interface LinksRouteDeps {
+  shortLinkService: ShortLinkService;
+}
+
+/**
+ * A short link is followed without cookies; the CSRF middleware has already put a token in the blank session of
+ * such a request, which would store a session (and set a cookie) on every click. A request that came with a
+ * session cookie keeps its session untouched.
+ */
+function discardBlankSession(req: Request): void {
+  if (!/(?:^|;\s*)cadence\.sid=/.test(req.get('cookie') ?? '')) delete req.session.csrfToken;
+}
+
+/** `GET /r/:code` (public redirect) and `GET /app/links` (the tenant's short links and their clicks). */
+export function linksRoutes(deps: LinksRouteDeps): Router {
+  const { shortLinkService } = deps;
+  const router = Router();
+
+  router.get('/r/:code', async (req, res) => {
+    discardBlankSession(req);
+    res.set({ 'Cache-Control': 'no-store', 'X-Robots-Tag': 'noindex, nofollow' });
+    const resolution = await shortLinkService.resolve(req.params.code);
+    if (resolution.status === 'missing') throw new AppError('links.errors.notFound', 404);
+    if (resolution.status === 'inactive') throw new AppError('links.errors.inactive', 410);
+    await shortLinkService.trackClick(resolution.link, {
+      method: req.method,
+      userAgent: req.get('user-agent'),
+      referer: req.get('referer'),
+      purpose: req.get('sec-purpose') ?? req.get('purpose'),
+      cdnCountry: req.get('cf-ipcountry') ?? req.get('cloudfront-viewer-country'),
+      ip: req.ip ?? '',
+    });
+    res.redirect(302, resolution.location);
+  });
+
+  router.get('/app/links', requireLogin, requireTenantPermission('workspace.view'), async (req, res) => {
+    const overview = await shortLinkService.overview(tenantIdOf(req));
+    render(req, res, 'publishing/links/index', {
+      ...overview,
+      limit: LIST_LIMIT,
+      shortUrl: (code: string) => shortLinkService.shortUrl(code),
+      section: 'channels',
+    });
+  });
+
+  return router;
+}
