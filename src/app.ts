@@ -14,7 +14,7 @@ import { aiRoutes } from './modules/ai/routes.js';
 import { promptRoutes } from './modules/ai/prompt-routes.js';
 import { brandRoutes } from './modules/brand/index.js';
 import { calendarRoutes } from './modules/calendar/index.js';
-import { publishingRoutes } from './modules/publishing/index.js';
+import { publishingRoutes, smsWebhookRoutes } from './modules/publishing/index.js';
 import { studioRoutes } from './modules/studio/index.js';
 import { PORTAL_NAV, portalRouter } from './modules/portal/index.js';
 import { tenancyRouter } from './modules/tenancy/index.js';
@@ -74,6 +74,8 @@ export function createApp(cradle: Cradle): express.Express {
       customProps: (req) => ({ tenantId: (req as Request).viewer?.tenant?.id, userId: (req as Request).viewer?.userId }),
     }),
   );
+  // Provider callbacks (signed by the provider): no session, no CSRF token.
+  app.use(smsWebhookRoutes(cradle));
   app.use(express.urlencoded({ extended: false, limit: '200kb' }));
   app.use(express.json({ limit: '200kb' }));
   app.use(

@@ -6,6 +6,8 @@ import { engineJobs, engineRoutes, registerEngine, type EngineCradle } from './e
 import { linksJobs, linksRoutes, registerLinks, type LinksCradle } from './links/index.js';
 import { registerSms, smsJobs, smsRoutes, type SmsCradle } from './sms/index.js';
 
+export { smsWebhookRoutes } from './sms/index.js';
+
 /** Publishing module: channel accounts and exactly-once publication, contacts and consent, SMS, UTM and short links. */
 export type PublishingCradle = EngineCradle & ContactsCradle & SmsCradle & LinksCradle;
 

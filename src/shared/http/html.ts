@@ -13,7 +13,10 @@ export function wantsFragment(req: Request): boolean {
 // Paths whose last segment is a bearer secret (reviewer links, invitations, calendar feeds).
 const SECRET_PATH = /^(\/(?:review|invitations|calendar\/feeds))\/[^/?#]+/;
 
-/** The URL as logs may keep it: secret path tokens replaced. */
+// Query parameters that carry a secret (provider webhooks authenticated by a token in their URL).
+const SECRET_QUERY = /([?&]token=)[^&#]*/gi;
+
+/** The URL as logs may keep it: secret path tokens and `token=` query values replaced. */
 export function redactSecretPath(url: string): string {
-  return url.replace(SECRET_PATH, '$1/[secret]');
+  return url.replace(SECRET_PATH, '$1/[secret]').replace(SECRET_QUERY, '$1[secret]');
 }
