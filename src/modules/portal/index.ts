@@ -19,7 +19,7 @@ export const PORTAL_NAV = [
 ] as const;
 
 /** Modules whose screens are not built yet: their page says so plainly (and which issue brings it). */
-const COMING = ['channels', 'watch', 'subscription'] as const;
+const COMING = ['watch', 'subscription'] as const;
 
 export function portalRouter(): Router {
   const router = Router();
