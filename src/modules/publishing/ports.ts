@@ -96,3 +96,36 @@ export interface LinkContext {
 export interface LinkTagger {
   tagText(text: string, context: LinkContext): Promise<string>;
 }
+
+/** An account the network lets the user publish as (a page, an organisation, a profile, a business location). */
+export interface DiscoveredAccount {
+  externalAccountId: string;
+  accountType: string;
+  displayName: string;
+  avatarUrl: string | null;
+  /** Tokens for this account (a page token may differ from the user token). */
+  credentials: AccountCredentials;
+  scopes: string[];
+}
+
+/** The platform's OAuth app for a network (from `platform_connectors`: settings + decrypted secrets). */
+export interface OAuthApp {
+  clientId: string;
+  clientSecret: string;
+  /** Override of the network's API and authorisation base URLs (the test emulator, a regional endpoint). */
+  apiBaseUrl?: string | null;
+  authBaseUrl?: string | null;
+}
+
+/** One network's OAuth 2 connect flow and token upkeep. */
+export interface OAuthConnector {
+  readonly channel: SocialChannel;
+  /** Where to send the user (authorisation code flow; PKCE where the network supports it). */
+  authorizationUrl(app: OAuthApp, input: { state: string; redirectUri: string; codeChallenge: string }): string;
+  /** Code → tokens → the accounts the user may publish as. */
+  connect(app: OAuthApp, input: { code: string; redirectUri: string; codeVerifier: string }): Promise<DiscoveredAccount[]>;
+  /** A fresh access token before it expires (PublishError permanent `tokenRevoked` when the refresh is refused). */
+  refresh(app: OAuthApp, credentials: AccountCredentials): Promise<AccountCredentials>;
+  /** The super admin's "test connection": proves the app credentials are accepted (no user needed). */
+  testApp(app: OAuthApp): Promise<{ ok: boolean; message: string }>;
+}
