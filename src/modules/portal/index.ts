@@ -10,6 +10,7 @@ export const PORTAL_NAV = [
   { key: 'calendar', href: '/app/calendar' },
   { key: 'approvals', href: '/app/approvals' },
   { key: 'media', href: '/app/media' },
+  { key: 'contacts', href: '/app/contacts' },
   { key: 'channels', href: '/app/channels' },
   { key: 'watch', href: '/app/watch' },
   { key: 'ai', href: '/app/ai' },

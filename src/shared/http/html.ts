@@ -10,8 +10,8 @@ export function wantsFragment(req: Request): boolean {
   return req.get('HX-Request') === 'true' && req.get('HX-Boosted') !== 'true';
 }
 
-// Paths whose last segment is a bearer secret (reviewer links, invitations, calendar feeds).
-const SECRET_PATH = /^(\/(?:review|invitations|calendar\/feeds))\/[^/?#]+/;
+// Paths whose segment is a bearer secret (reviewer links, invitations, calendar feeds, unsubscribe and opt-in links).
+const SECRET_PATH = /^(\/(?:review|invitations|calendar\/feeds|u|c\/confirm))\/[^/?#]+/;
 
 // Query parameters that carry a secret (provider webhooks authenticated by a token in their URL).
 const SECRET_QUERY = /([?&]token=)[^&#]*/gi;

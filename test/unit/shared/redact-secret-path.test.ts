@@ -7,6 +7,8 @@ describe('shared/http redactSecretPath', () => {
     expect(redactSecretPath('/review/abc/items/42/approve')).to.equal('/review/[secret]/items/42/approve');
     expect(redactSecretPath('/invitations/tok3n')).to.equal('/invitations/[secret]');
     expect(redactSecretPath('/calendar/feeds/s3cr3t.ics')).to.equal('/calendar/feeds/[secret]');
+    expect(redactSecretPath('/u/signed.token-1')).to.equal('/u/[secret]');
+    expect(redactSecretPath('/c/confirm/abc')).to.equal('/c/confirm/[secret]');
     expect(redactSecretPath('/webhooks/sms/brevo?token=abc&x=1')).to.equal('/webhooks/sms/brevo?token=[secret]&x=1');
   });
 
