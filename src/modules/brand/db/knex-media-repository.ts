@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Database } from '../../../adapters/db/database.js';
 import type { MediaAsset, MediaAssetDetail, MediaFilter, MediaUsage, StorageUsage } from '../media-domain.js';
 import type { InsertOutcome, MediaRepository, NewMediaAsset } from '../media-ports.js';
+import { containsPattern } from '../../../adapters/db/like-pattern.js';
 
 const COLUMNS = [
   'id',
@@ -27,11 +28,6 @@ const COLUMNS = [
   'createdAt',
   'updatedAt',
 ] as const;
-
-/** `%` and `_` typed by the user are literal characters, not wildcards. */
-function likePattern(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 function toAsset(row: Record<string, unknown>): MediaAsset {
   return { ...(row as unknown as MediaAsset), tags: (row.tags as string[] | null) ?? [] };
@@ -106,7 +102,7 @@ export class KnexMediaRepository implements MediaRepository {
       if (filter.kind) base.where('kind', filter.kind);
       if (filter.tag) base.whereRaw('tags @> ARRAY[?]::text[]', [filter.tag]);
       if (filter.q) {
-        const pattern = likePattern(filter.q);
+        const pattern = containsPattern(filter.q);
         base.where((w) =>
           w
             .whereRaw(`original_filename ILIKE ? ESCAPE '\\'`, [pattern])

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../../adapters/db/database.js';
+import { containsPattern } from '../../../adapters/db/like-pattern.js';
 import type {
   BrandSafetyFinding,
   BrandSafetyFlag,
@@ -103,10 +104,6 @@ function toVersion(row: Record<string, unknown>): ContentVersion {
   return { ...(row as unknown as ContentVersion), meta: (row.meta as VersionMeta | null) ?? {}, authorName: (row.authorName as string | null) ?? null };
 }
 
-function likePattern(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /** Contents and their versions, brand-safety verdicts and slots. Every method runs in the tenant's context. */
 export class KnexContentRepository {
   constructor(private readonly deps: { database: Database }) {}
@@ -191,7 +188,7 @@ export class KnexContentRepository {
       if (filter.from) query.where('s.startsAt', '>=', filter.from);
       if (filter.to) query.where('s.startsAt', '<', filter.to);
       if (filter.search?.trim()) {
-        const pattern = likePattern(filter.search.trim());
+        const pattern = containsPattern(filter.search.trim());
         query.where((q) => q.whereILike('c.title', pattern).orWhereILike('c.brief', pattern));
       }
       query.orderBy([{ column: 'c.updatedAt', order: 'desc' }, { column: 'c.id' }]);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../../../adapters/db/database.js';
+import { containsPattern } from '../../../../adapters/db/like-pattern.js';
 import type {
   ConsentContext,
   ConsentEvent,
@@ -32,10 +33,6 @@ export interface ConsentGrant {
   context: ConsentContext;
   /** `confirmed` for a double opt-in, else `granted`. */
   action: 'granted' | 'confirmed';
-}
-
-function likePattern(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 function toContact(row: Record<string, any>): Contact {
@@ -121,13 +118,13 @@ export class KnexContactRepository {
       const base = trx('contacts as c').where('c.tenantId', tenantId);
       const q = filter.q;
       if (q) {
-        const pattern = likePattern(q.toLowerCase());
+        const pattern = containsPattern(q.toLowerCase());
         base.where((w) =>
           w
             .whereRaw('lower(c.email) like ?', [pattern])
             .orWhereRaw(`lower(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) like ?`, [pattern])
             .orWhereRaw('lower(c.company) like ?', [pattern])
-            .orWhere('c.phoneE164', 'like', likePattern(q.replace(/[\s.]/g, ''))),
+            .orWhere('c.phoneE164', 'like', containsPattern(q.replace(/[\s.]/g, ''))),
         );
       }
       if (filter.status) base.where('c.status', filter.status);
