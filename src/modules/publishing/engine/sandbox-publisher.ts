@@ -61,17 +61,20 @@ export class SandboxPublisher implements SocialPublisher {
 }
 
 /**
- * Which publisher an account goes out through. Sandbox accounts get the sandbox; the real network adapters arrive
- * behind this same registry — until then a real account is refused permanently, with a reason the client can read.
+ * Which publisher an account goes out through. Sandbox accounts get the sandbox; a network account gets its real
+ * adapter through `networkPublishers` (OAuth app + refreshed credentials). Without it (a registry built for the
+ * sandbox only) or without an adapter for the network, a real account is refused permanently with a readable reason.
  */
 export class EnginePublisherRegistry implements PublisherRegistry {
   private readonly sandboxes = new Map<SocialChannel, SandboxPublisher>();
 
-  constructor(private readonly deps: { database: Database }) {}
+  constructor(private readonly deps: { database: Database; networkPublishers?: Pick<PublisherRegistry, 'publisherFor'> }) {}
 
   publisherFor(account: ConnectedAccount): SocialPublisher {
     if (!account.sandbox) {
-      throw new PublishError('permanent', 'networkNotConfigured', `no ${account.channel} adapter is configured on this platform`);
+      const network = this.deps.networkPublishers;
+      if (!network) throw new PublishError('permanent', 'networkNotConfigured', `no ${account.channel} adapter is configured on this platform`);
+      return network.publisherFor(account);
     }
     let sandbox = this.sandboxes.get(account.channel);
     if (!sandbox) {
