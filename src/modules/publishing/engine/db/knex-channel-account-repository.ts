@@ -52,12 +52,13 @@ export class KnexChannelAccountRepository {
   }
 
   /**
-   * Disconnects an account (revoked, kept for the publications that went out on it). Its queued publications are
-   * cancelled in the same transaction: their contents wait for another account instead of failing.
+   * Disconnects an account (revoked, kept for the publications that went out on it; its tokens are erased). Its queued
+   * publications are cancelled in the same transaction: their contents wait for another account instead of failing.
    */
   revoke(tenantId: string, accountId: string, at: Date): Promise<{ revoked: boolean; cancelled: number }> {
     return this.deps.database.forTenant(tenantId, async (trx) => {
-      const revoked = await trx('channelAccounts').where({ tenantId, id: accountId }).whereNot('status', 'revoked').update({ status: 'revoked', updatedAt: at });
+      const revoked = await trx('channelAccounts').where({ tenantId, id: accountId }).whereNot('status', 'revoked')
+        .update({ status: 'revoked', credentialsEncrypted: null, tokenExpiresAt: null, refreshTokenExpiresAt: null, updatedAt: at });
       if (!revoked) return { revoked: false, cancelled: 0 };
       const cancelled: { idempotencyKey: string }[] = await trx('publications')
         .where({ tenantId, channelAccountId: accountId, status: 'queued' })

@@ -88,6 +88,17 @@ describe('Publishing: connecting a LinkedIn or X account with OAuth 2 (against t
     expect(emulator.calls.find((c) => c.path === '/2/oauth2/token')?.status).to.equal(200);
   });
 
+  it('disconnecting erases the account’s tokens', async () => {
+    const { callback } = await consent(owner.agent, 'x');
+    await owner.agent.get(callback);
+    const [account] = await accounts();
+    expect(account.credentialsEncrypted).to.match(/^v1\./);
+    const res = await owner.agent.post(`/app/channels/accounts/${account.id}/disconnect`).type('form').send({ _csrf: owner.csrf });
+    expect(res.status).to.equal(303);
+    const [after] = await accounts();
+    expect(after).to.include({ status: 'revoked', credentialsEncrypted: null, tokenExpiresAt: null });
+  });
+
   it('a callback whose state was not issued to this session, or is replayed, connects nothing', async () => {
     const { callback } = await consent(owner.agent, 'linkedin');
     const intruder = await session(tenantId, 'client_owner', 'Autre Session');
