@@ -6,7 +6,7 @@ import { KnexBrandDnaRepository } from './db/knex-brand-dna-repository.js';
 import { dnaRoutes } from './dna-routes.js';
 import { DnaService } from './dna-service.js';
 import type { JobDefinition } from '../../shared/jobs.js';
-import { mediaRoutes, registerMedia, type MediaCradle } from './media.js';
+import { mediaPublicRoutes, mediaRoutes, registerMedia, type MediaCradle } from './media.js';
 import { onboardingJobs, onboardingRoutes, registerOnboarding, type OnboardingCradle } from './onboarding.js';
 
 export type { BrandContext, DnaExtractRequest, DnaInput, DnaEditResult } from './dna-service.js';
@@ -51,5 +51,6 @@ export function brandRoutes(cradle: BrandCradle & { aiGateway: AiGateway; logger
   router.use(onboardingRoutes(cradle));
   router.use(brandDnaRoutes(cradle));
   router.use(mediaRoutes(cradle));
+  router.use(mediaPublicRoutes(cradle));
   return router;
 }

@@ -4,6 +4,7 @@ import type { Config } from '../../config.js';
 import { createMediaStorage } from '../../adapters/storage/index.js';
 import { KnexMediaRepository } from './db/knex-media-repository.js';
 import type { MediaRepository, ObjectStorage } from './media-ports.js';
+import { MediaPublicLinks } from './media-public-links.js';
 import { mediaRoutes as buildMediaRoutes } from './media-routes.js';
 import { MediaService } from './media-service.js';
 
@@ -11,12 +12,16 @@ export type { MediaStorageConfig } from '../../adapters/storage/index.js';
 export type { MediaAsset, MediaAssetDetail, MediaKind, MediaUsage } from './media-domain.js';
 export type { MediaRepository, ObjectStorage } from './media-ports.js';
 export { MediaService } from './media-service.js';
+export { mediaPublicRoutes } from './media-public-routes.js';
+export { MediaPublicLinks, PUBLIC_LINK_LIFETIME_MS, type MediaPublicLink, type PublicLinkCheck } from './media-public-links.js';
 
 export interface MediaCradle {
   /** Files of the media library: local disk under DATA_DIR/media, or an S3-compatible bucket (`config.mediaStorage`). */
   mediaStorage: ObjectStorage;
   mediaRepository: MediaRepository;
   mediaService: MediaService;
+  /** Signed, time-limited public links `/m/<token>` to a media's original (for networks that fetch media themselves). */
+  mediaPublicLinks: MediaPublicLinks;
 }
 
 /**
@@ -32,6 +37,7 @@ export function registerMedia(container: AwilixContainer): void {
       .disposer((storage) => (storage as { destroy?: () => void }).destroy?.()),
     mediaRepository: asClass(KnexMediaRepository).singleton(),
     mediaService: asClass(MediaService).singleton(),
+    mediaPublicLinks: asClass(MediaPublicLinks).singleton(),
   });
 }
 

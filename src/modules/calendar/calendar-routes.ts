@@ -25,6 +25,7 @@ import {
   type CalendarView,
 } from './calendar-view.js';
 import { AUDIENCES, MAX_SLOT_AHEAD_YEARS } from './slots.js';
+import { discardBlankSession } from '../../shared/http/session.js';
 
 export interface CalendarRouteDeps {
   calendarService: CalendarService;
@@ -328,11 +329,3 @@ export function calendarRoutes(deps: CalendarRouteDeps): Router {
   return router;
 }
 
-/**
- * Calendar applications poll a feed without cookies; the CSRF middleware has already put a token in the blank
- * session of such a request, which would store a new session on every poll. A request that came with a session
- * cookie keeps its session untouched.
- */
-function discardBlankSession(req: Request): void {
-  if (!/(?:^|;\s*)cadence\.sid=/.test(req.get('cookie') ?? '')) delete req.session.csrfToken;
-}

@@ -37,6 +37,12 @@ export interface OutgoingMedia {
   filename: string;
   /** The file's bytes (read from the media library's storage when the adapter needs to upload them). */
   read(): Promise<Buffer>;
+  /**
+   * A public, signed, time-limited URL of the file (`/m/<token>`), for networks that download media themselves
+   * (Instagram, Google Business Profile) instead of taking uploaded bytes. Absent when the media cannot be served
+   * that way; such networks then refuse the post (`mediaNeedsPublicUrl`) rather than send it without its image.
+   */
+  publicUrl?: () => Promise<string>;
 }
 
 export interface OutgoingPost {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Clock } from '../../../shared/clock.js';
 import type { Logger } from '../../../shared/logger.js';
 import type { ObjectStorage } from '../../brand/media-ports.js';
+import type { MediaPublicLinks } from '../../brand/media-public-links.js';
 import { PublishError, type LinkTagger, type PublisherRegistry, type PublishResult, type SocialPublisher } from '../ports.js';
 import type { ClaimedMessage, KnexPublicationRepository, PublishContext } from './db/knex-publication-repository.js';
 import { backoffMs, CLAIM_LEASE_MS, RELAY_BATCH } from './domain.js';
@@ -27,6 +28,7 @@ export interface OutboxRelayDeps {
   /** Resolved when a post is built (another area registers it). */
   linkTagger: LinkTagger;
   mediaStorage: ObjectStorage;
+  mediaPublicLinks: MediaPublicLinks;
   publicationFailureAlert: PublicationFailureAlert;
   clock: Clock;
   logger: Logger;

@@ -1,4 +1,5 @@
 import { StorageObjectNotFoundError, type ObjectStorage } from '../../brand/media-ports.js';
+import type { MediaPublicLinks } from '../../brand/media-public-links.js';
 import { PublishError, type LinkTagger, type OutgoingPost } from '../ports.js';
 import type { KnexPublicationRepository, PublishContext } from './db/knex-publication-repository.js';
 
@@ -23,10 +24,11 @@ async function readAll(storage: ObjectStorage, key: string): Promise<Buffer> {
 /**
  * What goes out for one version: its text with every link tagged and shortened (the tagger is idempotent, so a
  * resumed attempt sends the same text), its title, and the content's media, read from storage only if the adapter
- * uploads them.
+ * uploads them. Images also get a signed public link (24 h), made only if the adapter asks for one (networks that
+ * download images themselves).
  */
 export async function buildOutgoingPost(
-  deps: { publicationRepository: KnexPublicationRepository; linkTagger: LinkTagger; mediaStorage: ObjectStorage },
+  deps: { publicationRepository: KnexPublicationRepository; linkTagger: LinkTagger; mediaStorage: ObjectStorage; mediaPublicLinks: Pick<MediaPublicLinks, 'urlFor'> },
   context: PublishContext,
   versionId: string,
 ): Promise<OutgoingPost> {
@@ -39,6 +41,12 @@ export async function buildOutgoingPost(
   return {
     text,
     title: version.title || content.title,
-    media: media.map((m) => ({ mimeType: m.mimeType, altText: m.altText, filename: m.filename, read: () => readAll(deps.mediaStorage, m.storageKey) })),
+    media: media.map((m) => ({
+      mimeType: m.mimeType,
+      altText: m.altText,
+      filename: m.filename,
+      read: () => readAll(deps.mediaStorage, m.storageKey),
+      ...(/^image\//i.test(m.mimeType) ? { publicUrl: async () => deps.mediaPublicLinks.urlFor(account.tenantId, m.id) } : {}),
+    })),
   };
 }

@@ -3,18 +3,10 @@ import { AppError } from '../../../shared/errors.js';
 import { requireLogin, requireTenantPermission, tenantIdOf } from '../../../shared/http/guards.js';
 import { render } from '../../../shared/http/render.js';
 import { LIST_LIMIT, type ShortLinkService } from './short-link-service.js';
+import { discardBlankSession } from '../../../shared/http/session.js';
 
 export interface LinksRouteDeps {
   shortLinkService: ShortLinkService;
-}
-
-/**
- * A short link is followed without cookies; the CSRF middleware has already put a token in the blank session of
- * such a request, which would store a session (and set a cookie) on every click. A request that came with a
- * session cookie keeps its session untouched.
- */
-function discardBlankSession(req: Request): void {
-  if (!/(?:^|;\s*)cadence\.sid=/.test(req.get('cookie') ?? '')) delete req.session.csrfToken;
 }
 
 /** `GET /r/:code` (public redirect) and `GET /app/links` (the tenant's short links and their clicks). */

@@ -353,6 +353,7 @@ export class KnexContentRepository {
       trx('contentMedia as cm')
         .join('mediaAssets as m', 'm.id', 'cm.mediaAssetId')
         .where({ 'cm.tenantId': tenantId, 'cm.contentId': contentId })
+        .whereNot('m.status', 'archived')
         .orderBy([{ column: 'cm.position' }, { column: 'cm.createdAt' }])
         .select('m.id', 'm.kind', 'm.title', 'm.altText'),
     );

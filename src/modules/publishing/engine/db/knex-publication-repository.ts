@@ -44,6 +44,8 @@ export interface VersionText {
 }
 
 export interface MediaRow {
+  /** The media asset's id. */
+  id: string;
   storageKey: string;
   mimeType: string;
   altText: string | null;
@@ -255,8 +257,9 @@ export class KnexPublicationRepository {
       trx('contentMedia as cm')
         .join('mediaAssets as m', 'm.id', 'cm.mediaAssetId')
         .where({ 'cm.tenantId': tenantId, 'cm.contentId': contentId })
+        .whereNot('m.status', 'archived') // archived from the library after it was attached: not published
         .orderBy([{ column: 'cm.position' }, { column: 'cm.createdAt' }])
-        .select('m.storageKey', 'm.mimeType', 'm.altText', trx.raw(`coalesce(nullif(m.original_filename, ''), nullif(m.title, ''), m.id::text) as filename`)),
+        .select('m.id', 'm.storageKey', 'm.mimeType', 'm.altText', trx.raw(`coalesce(nullif(m.original_filename, ''), nullif(m.title, ''), m.id::text) as filename`)),
     );
   }
 
