@@ -1,17 +1,21 @@
 import { Router } from 'express';
-import type { AwilixContainer } from 'awilix';
+import { asClass, type AwilixContainer } from 'awilix';
 import type { JobDefinition } from '../../shared/jobs.js';
 import { connectorsJobs, connectorsRoutes, registerConnectors, type ConnectorsCradle } from './connectors/index.js';
 import { contactsJobs, contactsRoutes, registerContacts, type ContactsCradle } from './contacts/index.js';
 import { engineJobs, engineRoutes, registerEngine, type EngineCradle } from './engine/index.js';
 import { linksJobs, linksRoutes, registerLinks, type LinksCradle } from './links/index.js';
+import { MessageLauncher } from './message-launcher.js';
 import { newsletterJobs, newsletterRoutes, registerNewsletter, type NewsletterCradle } from './newsletter/index.js';
 import { registerSms, smsJobs, smsRoutes, type SmsCradle } from './sms/index.js';
 
 export { smsWebhookRoutes } from './sms/index.js';
 
 /** Publishing module: channel accounts and exactly-once publication, platform connectors, contacts and consent, SMS, newsletters, UTM and short links. */
-export type PublishingCradle = EngineCradle & ContactsCradle & SmsCradle & LinksCradle & ConnectorsCradle & NewsletterCradle;
+export type PublishingCradle = EngineCradle & ContactsCradle & SmsCradle & LinksCradle & ConnectorsCradle & NewsletterCradle & {
+  /** Sends approved SMS and newsletter contents at their slot. */
+  messageLauncher: MessageLauncher;
+};
 
 export function registerPublishing(container: AwilixContainer): void {
   registerLinks(container);
@@ -20,6 +24,7 @@ export function registerPublishing(container: AwilixContainer): void {
   registerNewsletter(container);
   registerEngine(container);
   registerConnectors(container);
+  container.register({ messageLauncher: asClass(MessageLauncher).singleton() });
 }
 
 type RoutesCradle = Parameters<typeof connectorsRoutes>[0] & Parameters<typeof linksRoutes>[0] & Parameters<typeof contactsRoutes>[0] & Parameters<typeof smsRoutes>[0] & Parameters<typeof newsletterRoutes>[0] & Parameters<typeof engineRoutes>[0];
@@ -36,6 +41,14 @@ export function publishingRoutes(cradle: RoutesCradle): Router {
   return router;
 }
 
-export function publishingJobs(cradle: JobsCradle): JobDefinition[] {
-  return [...linksJobs(cradle), ...contactsJobs(cradle), ...smsJobs(cradle), ...newsletterJobs(cradle), ...engineJobs(cradle), ...connectorsJobs(cradle)];
+export function publishingJobs(cradle: JobsCradle & Pick<PublishingCradle, 'messageLauncher'>): JobDefinition[] {
+  return [
+    { name: 'publishing:launch-due-messages', every: '1 minute', run: () => cradle.messageLauncher.run() },
+    ...linksJobs(cradle),
+    ...contactsJobs(cradle),
+    ...smsJobs(cradle),
+    ...newsletterJobs(cradle),
+    ...engineJobs(cradle),
+    ...connectorsJobs(cradle),
+  ];
 }

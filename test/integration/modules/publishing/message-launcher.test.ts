@@ -1,0 +1,70 @@
+import { expect } from 'chai';
+import type { Cradle } from '../../../../src/container.js';
+import { testEnv } from '../../../support/root-hooks.js';
+import { createTenant } from '../../../support/tenants.js';
+import { addNewsletterContent, listWithContacts } from './newsletter/newsletter-support.js';
+import { addContacts, addSmsContent, phone, useConnector } from './sms/sms-support.js';
+
+/** Approved SMS and newsletter contents leave at their slot, once, without anyone pressing "send". */
+describe('publishing/MessageLauncher', function () {
+  this.timeout(60_000);
+  const cradle = (): Cradle => testEnv().container.cradle;
+
+  async function smsDueNow(tenantId: string): Promise<string> {
+    const contentId = await addSmsContent(cradle(), tenantId, 'Boulangerie Test : -20 % sur les viennoiseries ce samedi. STOP au 36111', { scheduledAt: new Date(Date.now() - 60_000) });
+    await cradle().database.forTenant(tenantId, (trx) =>
+      trx('calendarSlots').insert({ tenantId, contentId, channel: 'sms', startsAt: new Date(Date.now() - 60_000), status: 'confirmed', source: 'manual' }),
+    );
+    return contentId;
+  }
+
+  before(() => useConnector(cradle(), 'sandbox'));
+
+  it('launches a due SMS for its consenting contacts once, however often it runs', async () => {
+    const tenant = await createTenant(cradle().database);
+    await addContacts(cradle(), tenant.id, [
+      { phone: phone(), consent: true },
+      { phone: phone(), consent: true },
+      { phone: phone(), consent: false },
+    ]);
+    const contentId = await smsDueNow(tenant.id);
+    await Promise.all([cradle().messageLauncher.run(), cradle().messageLauncher.run()]);
+    await cradle().messageLauncher.run();
+    const campaigns = await cradle().database.forTenant(tenant.id, (trx) => trx('smsCampaigns').where({ contentId }).whereNot('status', 'draft'));
+    expect(campaigns).to.have.length(1);
+    const messages = await cradle().database.forTenant(tenant.id, (trx) => trx('smsMessages').where({ smsCampaignId: campaigns[0].id }));
+    expect(messages).to.have.length(2);
+  });
+
+  it('sends a due newsletter to the default list once, and skips a workspace without one', async () => {
+    const tenant = await createTenant(cradle().database);
+    const { listId } = await listWithContacts(cradle(), tenant.id, 3);
+    const contentId = await addNewsletterContent(cradle(), tenant.id);
+    await cradle().messageLauncher.run();
+    expect(await cradle().database.forTenant(tenant.id, (trx) => trx('newsletters').where({ contentId }))).to.have.length(0); // no default list yet
+
+    await cradle().database.forTenant(tenant.id, (trx) => trx('contactLists').where({ id: listId }).update({ isDefault: true }));
+    await Promise.all([cradle().messageLauncher.run(), cradle().messageLauncher.run()]);
+    await cradle().messageLauncher.run();
+    const newsletters = await cradle().database.forTenant(tenant.id, (trx) => trx('newsletters').where({ contentId }));
+    expect(newsletters).to.have.length(1);
+    expect(newsletters[0]).to.include({ status: 'sending', listId, recipientCount: 3 });
+    const recipients = await cradle().database.forTenant(tenant.id, (trx) => trx('newsletterRecipients').where({ newsletterId: newsletters[0].id }));
+    expect(recipients).to.have.length(3);
+  });
+
+  it('leaves contents that are not approved or not due yet', async () => {
+    const tenant = await createTenant(cradle().database);
+    await addContacts(cradle(), tenant.id, [{ phone: phone(), consent: true }]);
+    const draft = await addSmsContent(cradle(), tenant.id, 'Brouillon. STOP au 36111', { status: 'draft' });
+    await cradle().database.forTenant(tenant.id, (trx) =>
+      trx('calendarSlots').insert({ tenantId: tenant.id, contentId: draft, channel: 'sms', startsAt: new Date(Date.now() - 60_000), status: 'proposed', source: 'manual' }),
+    );
+    const later = await addSmsContent(cradle(), tenant.id, 'Plus tard. STOP au 36111', { scheduledAt: new Date(Date.now() + 3600_000) });
+    await cradle().database.forTenant(tenant.id, (trx) =>
+      trx('calendarSlots').insert({ tenantId: tenant.id, contentId: later, channel: 'sms', startsAt: new Date(Date.now() + 3600_000), status: 'confirmed', source: 'manual' }),
+    );
+    await cradle().messageLauncher.run();
+    expect(await cradle().database.forTenant(tenant.id, (trx) => trx('smsCampaigns').whereIn('contentId', [draft, later]))).to.have.length(0);
+  });
+});
