@@ -46,7 +46,7 @@ describe('publishing/MessageLauncher', function () {
     await cradle().database.forTenant(tenant.id, (trx) => trx('contactLists').where({ id: listId }).update({ isDefault: true }));
     await Promise.all([cradle().messageLauncher.run(), cradle().messageLauncher.run()]);
     await cradle().messageLauncher.run();
-    const newsletters = await cradle().database.forTenant(tenant.id, (trx) => trx('newsletters').where({ contentId }));
+    const newsletters = await cradle().database.forTenant(tenant.id, (trx) => trx('newsletters').where({ contentId }).whereNot('status', 'draft'));
     expect(newsletters).to.have.length(1);
     expect(newsletters[0]).to.include({ status: 'sending', listId, recipientCount: 3 });
     const recipients = await cradle().database.forTenant(tenant.id, (trx) => trx('newsletterRecipients').where({ newsletterId: newsletters[0].id }));

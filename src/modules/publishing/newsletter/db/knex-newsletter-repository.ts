@@ -84,6 +84,12 @@ export class KnexNewsletterRepository {
    */
   startSending(tenantId: string, id: string, recipients: { contactId: string; email: string }[], now: Date): Promise<boolean> {
     return this.database.forTenant(tenantId, async (trx) => {
+      // One content goes out once: its row lock serialises concurrent launches, then no other newsletter of it may have started.
+      const newsletter = await trx('newsletters').where({ tenantId, id }).first('contentId');
+      if (!newsletter) return false;
+      await trx('contents').where({ tenantId, id: newsletter.contentId }).forUpdate().first('id');
+      const other = await trx('newsletters').where({ tenantId, contentId: newsletter.contentId }).whereNot('id', id).whereNot('status', 'draft').whereNot('status', 'cancelled').first('id');
+      if (other) return false;
       const started = await trx('newsletters')
         .where({ tenantId, id, status: 'draft' })
         .update({ status: 'sending', startedAt: now, scheduledAt: now, recipientCount: recipients.length, updatedAt: now });
