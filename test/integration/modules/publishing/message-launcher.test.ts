@@ -34,6 +34,12 @@ describe('publishing/MessageLauncher', function () {
     expect(campaigns).to.have.length(1);
     const messages = await cradle().database.forTenant(tenant.id, (trx) => trx('smsMessages').where({ smsCampaignId: campaigns[0].id }));
     expect(messages).to.have.length(2);
+
+    // a team member preparing and sending it again by hand gets a refusal, not a second campaign
+    const again = await cradle().smsService.prepareCampaign(tenant.id, contentId);
+    const refusal = await cradle().smsService.sendCampaign(tenant.id, again.campaignId).then(() => null, (err: { status?: number }) => err);
+    expect(refusal?.status).to.equal(409);
+    expect(await cradle().database.forTenant(tenant.id, (trx) => trx('smsMessages').whereIn('smsCampaignId', trx('smsCampaigns').select('id').where({ contentId })))).to.have.length(2);
   });
 
   it('sends a due newsletter to the default list once, and skips a workspace without one', async () => {

@@ -140,6 +140,13 @@ export class KnexSmsRepository {
    */
   launch(tenantId: string, campaignId: string, now: Date, scheduledFor: Date, costPerMessageMicros: number): Promise<SmsCampaignRow | null> {
     return this.database.forTenant(tenantId, async (trx) => {
+      // One content goes out once: its row lock serialises concurrent launches, then no other campaign of it may have left the draft.
+      const draft = await trx('smsCampaigns').where({ tenantId, id: campaignId }).first('contentId');
+      if (draft?.contentId) {
+        await trx('contents').where({ tenantId, id: draft.contentId }).forUpdate().first('id');
+        const other = await trx('smsCampaigns').where({ tenantId, contentId: draft.contentId }).whereNot('id', campaignId).whereNotIn('status', ['draft', 'cancelled']).first('id');
+        if (other) return null;
+      }
       const [campaign] = await trx('smsCampaigns')
         .where({ tenantId, id: campaignId, status: 'draft' })
         .update({ status: 'scheduled', scheduledAt: scheduledFor, updatedAt: now })
