@@ -1,9 +1,11 @@
+import { asValue } from 'awilix';
 import { expect } from 'chai';
+import { buildContainer } from '../../../../src/container.js';
 import type { Cradle } from '../../../../src/container.js';
 import { testEnv } from '../../../support/root-hooks.js';
 import { createTenant } from '../../../support/tenants.js';
 import { addNewsletterContent, listWithContacts } from './newsletter/newsletter-support.js';
-import { addContacts, addSmsContent, phone, useConnector } from './sms/sms-support.js';
+import { addContacts, addSmsContent, FrozenClock, phone, useConnector } from './sms/sms-support.js';
 
 /** Approved SMS and newsletter contents leave at their slot, once, without anyone pressing "send". */
 describe('publishing/MessageLauncher', function () {
@@ -40,6 +42,28 @@ describe('publishing/MessageLauncher', function () {
     const refusal = await cradle().smsService.sendCampaign(tenant.id, again.campaignId).then(() => null, (err: { status?: number }) => err);
     expect(refusal?.status).to.equal(409);
     expect(await cradle().database.forTenant(tenant.id, (trx) => trx('smsMessages').whereIn('smsCampaignId', trx('smsCampaigns').select('id').where({ contentId })))).to.have.length(2);
+  });
+
+  it('marks the SMS content published once its messages have gone out (sandbox provider, a Tuesday morning)', async () => {
+    const clock = new FrozenClock(new Date('2026-11-24T09:00:00Z')); // 10:00 in Paris: SMS may go out
+    const container = buildContainer(testEnv().config, testEnv().db, { clock: asValue(clock) });
+    try {
+      const c = container.cradle;
+      const tenant = await createTenant(c.database);
+      await addContacts(c, tenant.id, [{ phone: phone(), consent: true }]);
+      const slot = new Date(clock.now().getTime() - 60_000);
+      const contentId = await addSmsContent(c, tenant.id, 'Boulangerie Test : galettes en boutique. STOP au 36111', { scheduledAt: slot });
+      await c.database.forTenant(tenant.id, (trx) => trx('calendarSlots').insert({ tenantId: tenant.id, contentId, channel: 'sms', startsAt: slot, status: 'confirmed', source: 'manual' }));
+      expect((await c.messageLauncher.run()).launched).to.be.greaterThanOrEqual(1);
+      await c.smsSender.sendDue();
+      const content = await c.database.forTenant(tenant.id, (trx) => trx('contents').where({ id: contentId }).first('status', 'publishedAt'));
+      const slotRow = await c.database.forTenant(tenant.id, (trx) => trx('calendarSlots').where({ contentId }).first('status'));
+      expect(content.status).to.equal('published');
+      expect(content.publishedAt.toISOString()).to.equal(clock.now().toISOString());
+      expect(slotRow.status).to.equal('published');
+    } finally {
+      await container.dispose();
+    }
   });
 
   it('sends a due newsletter to the default list once, and skips a workspace without one', async () => {

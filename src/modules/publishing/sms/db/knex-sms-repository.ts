@@ -403,4 +403,10 @@ async function refreshCampaign(trx: Knex.Transaction, campaignId: string, now: D
       completedAt: waiting === 0 ? now : null,
       updatedAt: now,
     });
+  if (status !== 'sent') return;
+  // The SMS content has gone out: it is published, like a social post once sent.
+  const { contentId } = await trx('smsCampaigns').where({ id: campaignId }).first('contentId');
+  if (!contentId) return;
+  await trx('contents').where({ id: contentId }).whereIn('status', ['scheduled', 'publishing']).update({ status: 'published', publishedAt: now, updatedAt: now });
+  await trx('calendarSlots').where({ contentId }).whereNot('status', 'published').update({ status: 'published', updatedAt: now });
 }
