@@ -1,15 +1,17 @@
 /**
- * A publishing relay in a process of its own, for the exactly-once crash test: builds the container against the
- * database named by RELAY_DATABASE_URL and runs the outbox relay once. With RELAY_CRASH_AFTER_PUBLISH=1 (read only
- * here) its publisher dies with exit code 137 right after the network call succeeded, before anything is recorded —
- * like a worker killed between "sent" and "committed". Prints the run as JSON otherwise.
+ * A publishing relay in a process of its own, for the exactly-once crash tests: builds the container against the
+ * database named by RELAY_DATABASE_URL (RELAY_DATABASE_KIND, RELAY_DATA_DIR whose master key decrypts the accounts'
+ * credentials) and runs the outbox relay once, through the real publisher registry (sandbox accounts → sandbox,
+ * others → their network's adapter). With RELAY_CRASH_AFTER_PUBLISH=1 (read only here) it dies with exit code 137
+ * right after the network accepted the post, before anything is recorded — like a worker killed between "sent" and
+ * "committed". Prints the run as JSON otherwise.
  */
-import { asFunction, asValue } from 'awilix';
-import type { Database } from '../../src/adapters/db/database.js';
+import { asFunction } from 'awilix';
 import type { DatabaseKind } from '../../src/adapters/db/database.js';
 import { loadConfig } from '../../src/config.js';
 import { buildContainer } from '../../src/container.js';
-import { EnginePublisherRegistry } from '../../src/modules/publishing/engine/index.js';
+import { EnginePublisherRegistry, type NetworkPublishers } from '../../src/modules/publishing/engine/index.js';
+import type { Database } from '../../src/adapters/db/database.js';
 import type { ConnectedAccount, PublisherRegistry, SocialPublisher } from '../../src/modules/publishing/ports.js';
 
 const url = process.env.RELAY_DATABASE_URL;
@@ -35,10 +37,10 @@ class CrashAfterPublish implements PublisherRegistry {
 
 const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, DEMO: 'true' });
 const container = buildContainer(config, { url, kind: (process.env.RELAY_DATABASE_KIND ?? 'postgres') as DatabaseKind }, {
-  publisherRegistry: asFunction(({ database }: { database: Database }) => new CrashAfterPublish(new EnginePublisherRegistry({ database }))).singleton(),
+  publisherRegistry: asFunction(
+    ({ database, networkPublishers }: { database: Database; networkPublishers: NetworkPublishers }) => new CrashAfterPublish(new EnginePublisherRegistry({ database, networkPublishers })),
+  ).singleton(),
 });
-// the links area may not be wired yet: links then go out as written (the tagger is idempotent either way)
-if (!container.hasRegistration('linkTagger')) container.register('linkTagger', asValue({ tagText: async (text: string) => text }));
 
 const run = await container.cradle.outboxRelay.runOnce();
 process.stdout.write(JSON.stringify(run));

@@ -11,7 +11,7 @@ import { failureMails, rows, scheduledContent } from '../engine/engine-support.j
 import { configureEmulatorApps, connectThroughEmulator, relayEnv, removeEmulatorApps, type RelayEnv } from './oauth-support.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const WORKER = path.resolve(HERE, '../../../../support/social-emulator/relay-worker.ts');
+const WORKER = path.resolve(HERE, '../../../../support/publishing-relay-worker.ts');
 const LEASE_PASSED = 6 * 60 * 1000;
 
 function relayInChild(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
