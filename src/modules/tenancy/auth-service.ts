@@ -43,7 +43,7 @@ export class AuthService {
       locale: isLocale(user.locale) ? user.locale : DEFAULT_LOCALE,
       isPlatformAdmin: memberships.some((m) => m.scope === 'platform' && m.permissions.includes('platform.admin')),
       tenant: current
-        ? { id: current.tenantId!, name: current.tenantName ?? '', roleCode: current.roleCode, permissions: current.permissions }
+        ? { id: current.tenantId!, name: current.tenantName ?? '', timezone: current.tenantTimezone ?? 'Europe/Paris', roleCode: current.roleCode, permissions: current.permissions }
         : undefined,
       tenants: tenantMemberships.map((m) => ({ id: m.tenantId!, name: m.tenantName ?? '' })),
     };

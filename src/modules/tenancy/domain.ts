@@ -30,6 +30,8 @@ export interface Membership {
   scope: Scope;
   tenantId: string | null;
   tenantName: string | null;
+  /** The tenant's IANA time zone (dates on its pages are shown in it). */
+  tenantTimezone?: string | null;
   distributorId: string | null;
   roleCode: string;
   permissions: string[];

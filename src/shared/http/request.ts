@@ -8,7 +8,7 @@ export interface Viewer {
   locale: Locale;
   isPlatformAdmin: boolean;
   /** The tenant the viewer is working in, with the permissions of their role there. */
-  tenant?: { id: string; name: string; roleCode: string; permissions: readonly string[] };
+  tenant?: { id: string; name: string; timezone: string; roleCode: string; permissions: readonly string[] };
   tenants: { id: string; name: string }[];
 }
 

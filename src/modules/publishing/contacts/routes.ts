@@ -75,7 +75,7 @@ function consentContext(req: Request, proof: string) {
   return { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, proof: proof.trim().slice(0, 2000), actorUserId: req.viewer!.userId };
 }
 
-const formatDate = (locale: string) => (d: Date | null) => (d ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Paris' }).format(d) : '');
+const formatDate = (locale: string, timeZone: string) => (d: Date | null) => (d ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d) : '');
 
 /** `/app/contacts/*`: contacts, consent, lists, CSV import and export. */
 export function contactRoutes(deps: ContactRouteDeps): Router {
@@ -83,7 +83,7 @@ export function contactRoutes(deps: ContactRouteDeps): Router {
   const router = Router();
   const read = [requireLogin, requireTenantPermission('workspace.view')];
   const write = [requireLogin, requireTenantPermission('publishing.manage')];
-  const common = (req: Request) => ({ canManage: can(req, 'publishing.manage'), when: formatDate(req.locale), displayName, media: CONSENT_MEDIA, statuses: CONTACT_STATUSES });
+  const common = (req: Request) => ({ canManage: can(req, 'publishing.manage'), when: formatDate(req.locale, req.viewer?.tenant?.timezone ?? 'Europe/Paris'), displayName, media: CONSENT_MEDIA, statuses: CONTACT_STATUSES });
 
   router.get('/app/contacts', ...read, async (req, res) => {
     const tenantId = tenantIdOf(req);

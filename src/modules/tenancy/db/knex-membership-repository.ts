@@ -42,7 +42,7 @@ export class KnexMembershipRepository implements MembershipRepository {
           'u.lastLoginAt',
           trx.raw(
             `coalesce(json_agg(json_build_object('id', m.id, 'userId', m.user_id, 'scope', m.scope, 'tenantId', m.tenant_id,
-               'tenantName', t.name, 'distributorId', m.distributor_id, 'roleCode', r.code, 'permissions', r.permissions)
+               'tenantName', t.name, 'tenantTimezone', t.timezone, 'distributorId', m.distributor_id, 'roleCode', r.code, 'permissions', r.permissions)
                order by r.rank desc, t.name) filter (where m.id is not null), '[]') as memberships`,
           ),
         );
