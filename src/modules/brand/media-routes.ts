@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
-import { requireLogin, requireTenantPermission, tenantIdOf } from '../../shared/http/guards.js';
+import { hasTenantPermission, requireLogin, requireTenantPermission, tenantIdOf } from '../../shared/http/guards.js';
 import { uuidParam } from '../../shared/http/params.js';
 import { flash, render } from '../../shared/http/render.js';
 import {
@@ -71,10 +71,6 @@ function hrefFor(base: string, filter: MediaFilter, change: Partial<MediaFilter>
   return qs ? `${base}?${qs}` : base;
 }
 
-function can(req: Request, permission: string): boolean {
-  return Boolean(req.viewer?.tenant?.permissions.includes(permission));
-}
-
 /** Byte counts of an error's params, in the reader's language. */
 function messageOf(req: Request, err: MediaUploadError): string {
   const params = Object.fromEntries(Object.entries(err.params).map(([k, v]) => [k, typeof v === 'number' ? formatBytes(v, req.locale) : v]));
@@ -92,8 +88,8 @@ export function mediaRoutes(deps: { mediaService: MediaService }): Router {
     formats: [...new Set(Object.values(ACCEPTED_TYPES).map((t) => t.label))].join(', '),
     maxImage: formatBytes(MAX_FILE_BYTES.image, req.locale),
     maxVideo: formatBytes(MAX_FILE_BYTES.video, req.locale),
-    canManage: can(req, 'media.manage'),
-    canAttach: can(req, 'content.write'),
+    canManage: hasTenantPermission(req, 'media.manage'),
+    canAttach: hasTenantPermission(req, 'content.write'),
   });
 
   async function libraryData(req: Request, filter: MediaFilter, extra: Record<string, unknown> = {}) {

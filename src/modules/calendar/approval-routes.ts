@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../shared/clock.js';
 import { ValidationError } from '../../shared/errors.js';
-import { requireLogin, requireTenantPermission, tenantIdOf } from '../../shared/http/guards.js';
+import { hasTenantPermission, requireLogin, requireTenantPermission, tenantIdOf } from '../../shared/http/guards.js';
 import { wantsFragment } from '../../shared/http/html.js';
 import { uuidParam } from '../../shared/http/params.js';
 import { flash, redirect, render } from '../../shared/http/render.js';
@@ -32,10 +32,6 @@ interface CardState {
   notice?: string;
 }
 
-function can(req: Request, permission: string): boolean {
-  return Boolean(req.viewer?.tenant?.permissions.includes(permission));
-}
-
 function text(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
@@ -56,14 +52,14 @@ export function approvalRoutes(deps: { approvalService: ApprovalService; reviewe
   });
 
   const permissions = (req: Request) => ({
-    canApprove: can(req, 'content.approve'),
-    canWrite: can(req, 'content.write'),
+    canApprove: hasTenantPermission(req, 'content.approve'),
+    canWrite: hasTenantPermission(req, 'content.write'),
   });
 
   async function queueData(req: Request, filter: QueueFilter, extra: Record<string, unknown> = {}) {
     const tenantId = tenantIdOf(req);
     const page = await approvalService.queue(tenantId, filter);
-    const links = can(req, 'content.approve') ? await reviewerLinkService.list(tenantId) : [];
+    const links = hasTenantPermission(req, 'content.approve') ? await reviewerLinkService.list(tenantId) : [];
     return {
       ...page,
       ...permissions(req),

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, NotFoundError, ValidationError } from '../../shared/errors.js';
-import { requireLogin, requireTenantPermission, tenantIdOf } from '../../shared/http/guards.js';
+import { hasTenantPermission, requireLogin, requireTenantPermission, tenantIdOf } from '../../shared/http/guards.js';
 import { wantsFragment } from '../../shared/http/html.js';
 import { uuidParam } from '../../shared/http/params.js';
 import { flash, render } from '../../shared/http/render.js';
@@ -35,10 +35,6 @@ export interface CalendarRouteDeps {
 
 const text = (v: unknown) => (typeof v === 'string' ? v : '');
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(text) : v === undefined ? [] : [text(v)]);
-
-function can(req: Request, permission: string): boolean {
-  return Boolean(req.viewer?.tenant?.permissions.includes(permission));
-}
 
 /** `/app/calendar?…` for a view, an anchor date and filters (repeated parameters, as the GET form sends them). */
 export function calendarHref(view: CalendarView, date: string, filter: CalendarFilter): string {
@@ -74,7 +70,7 @@ export function calendarRoutes(deps: CalendarRouteDeps): Router {
     timezone,
     channels: CHANNELS,
     statuses: CONTENT_STATUSES,
-    canWrite: can(req, 'content.write'),
+    canWrite: hasTenantPermission(req, 'content.write'),
     safeColor,
     isMovable,
     excerptChars: EXCERPT_CHARS,
@@ -121,7 +117,7 @@ export function calendarRoutes(deps: CalendarRouteDeps): Router {
   async function detailData(req: Request, item: CalendarItem, extra: Record<string, unknown> = {}) {
     const tenantId = tenantIdOf(req);
     const { timezone } = await calendarService.settings(tenantId);
-    const canWrite = can(req, 'content.write');
+    const canWrite = hasTenantPermission(req, 'content.write');
     const suggestions = canWrite ? await calendarService.suggestions(tenantId, item) : [];
     const local = localOf(item.startsAt, timezone);
     const view = isView(req.query.view) ? req.query.view : isView(req.body?.view) ? (req.body.view as CalendarView) : 'month';

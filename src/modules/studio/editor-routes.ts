@@ -1,7 +1,7 @@
 import type { Eta } from 'eta';
 import { Router, type Request, type Response } from 'express';
 import { AppError, ValidationError } from '../../shared/errors.js';
-import { requireLogin, requireTenantPermission, tenantIdOf } from '../../shared/http/guards.js';
+import { hasTenantPermission, requireLogin, requireTenantPermission, tenantIdOf } from '../../shared/http/guards.js';
 import { wantsFragment } from '../../shared/http/html.js';
 import { isUuid } from '../../shared/ids.js';
 import { uuidParam } from '../../shared/http/params.js';
@@ -32,10 +32,6 @@ export interface EditorCradle {
 }
 
 const MEDIA_CHOICES = 24;
-
-function can(req: Request, permission: string): boolean {
-  return Boolean(req.viewer?.tenant?.permissions.includes(permission));
-}
 
 function one(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -127,7 +123,7 @@ export function editorRoutes(deps: EditorCradle): Router {
       statuses: CONTENT_STATUSES,
       modes: CONTENT_MODES,
       defaultMode: defaults.defaultContentMode,
-      canWrite: can(req, 'content.write'),
+      canWrite: hasTenantPermission(req, 'content.write'),
       h,
     };
   };
@@ -208,7 +204,7 @@ export function editorRoutes(deps: EditorCradle): Router {
       req,
       res,
       'studio/campaigns',
-      { section: 'studio', campaigns, statuses: CAMPAIGN_STATUSES, values: { status: 'active' }, errors: {}, canWrite: can(req, 'content.write'), h, ...extra },
+      { section: 'studio', campaigns, statuses: CAMPAIGN_STATUSES, values: { status: 'active' }, errors: {}, canWrite: hasTenantPermission(req, 'content.write'), h, ...extra },
       { status, fragment: 'studio/_campaigns' },
     );
   };
@@ -250,7 +246,7 @@ export function editorRoutes(deps: EditorCradle): Router {
     const generated = versions.some((v) => v.source === 'generation' || v.source === 'regeneration');
     const dnaSnapshot = content.dnaSnapshotId ? (dnaVersions.find((d) => d.id === content.dnaSnapshotId) ?? null) : null;
     const snapshot = (detail.promptLayersSnapshot ?? null) as { ref?: string; model?: string; provider?: string; offline?: boolean } | null;
-    const canWrite = can(req, 'content.write');
+    const canWrite = hasTenantPermission(req, 'content.write');
     const editable = EDITABLE_STATUSES.includes(content.status);
     return {
       section: 'studio',
@@ -415,7 +411,7 @@ export function editorRoutes(deps: EditorCradle): Router {
         versions,
         comparison,
         stats: comparison ? diffStats([...comparison.title, ...comparison.body]) : null,
-        canRestore: can(req, 'content.write') && EDITABLE_STATUSES.includes(detail.content.status),
+        canRestore: hasTenantPermission(req, 'content.write') && EDITABLE_STATUSES.includes(detail.content.status),
         h,
       },
       { fragment: 'studio/_diff' },

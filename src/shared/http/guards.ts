@@ -12,12 +12,16 @@ export function requireLogin(req: Request, res: Response, next: NextFunction): v
   res.redirect(303, target);
 }
 
+/** The viewer's role in their current tenant grants `permission` (what a page shows or hides). */
+export function hasTenantPermission(req: Request, permission: string): boolean {
+  return Boolean(req.viewer?.tenant?.permissions.includes(permission));
+}
+
 /** The viewer works in a tenant and their role there grants `permission`. */
 export function requireTenantPermission(permission: string) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    const tenant = req.viewer?.tenant;
-    if (!tenant) return next(new ForbiddenError('tenancy.errors.noTenant'));
-    if (!tenant.permissions.includes(permission)) return next(new ForbiddenError());
+    if (!req.viewer?.tenant) return next(new ForbiddenError('tenancy.errors.noTenant'));
+    if (!hasTenantPermission(req, permission)) return next(new ForbiddenError());
     next();
   };
 }

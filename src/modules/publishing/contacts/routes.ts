@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import type { Config } from '../../../config.js';
 import { AppError, ValidationError } from '../../../shared/errors.js';
-import { requireLogin, requireTenantPermission, tenantIdOf } from '../../../shared/http/guards.js';
+import { hasTenantPermission, requireLogin, requireTenantPermission, tenantIdOf } from '../../../shared/http/guards.js';
 import { uuidParam } from '../../../shared/http/params.js';
 import { flash, redirect, render } from '../../../shared/http/render.js';
 import { contactsCsv } from './contact-export.js';
@@ -38,10 +38,6 @@ const text = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && ty
 
 function baseUrlOf(req: Request, config: Pick<Config, 'publicUrl'>): string {
   return (config.publicUrl ?? `${req.protocol}://${req.get('host')}`).replace(/\/+$/, '');
-}
-
-function can(req: Request, permission: string): boolean {
-  return Boolean(req.viewer?.tenant?.permissions.includes(permission));
 }
 
 function parseFilter(query: Request['query']): ContactFilter {
@@ -83,7 +79,7 @@ export function contactRoutes(deps: ContactRouteDeps): Router {
   const router = Router();
   const read = [requireLogin, requireTenantPermission('workspace.view')];
   const write = [requireLogin, requireTenantPermission('publishing.manage')];
-  const common = (req: Request) => ({ canManage: can(req, 'publishing.manage'), when: formatDate(req.locale, req.viewer?.tenant?.timezone ?? 'Europe/Paris'), displayName, media: CONSENT_MEDIA, statuses: CONTACT_STATUSES });
+  const common = (req: Request) => ({ canManage: hasTenantPermission(req, 'publishing.manage'), when: formatDate(req.locale, req.viewer?.tenant?.timezone ?? 'Europe/Paris'), displayName, media: CONSENT_MEDIA, statuses: CONTACT_STATUSES });
 
   router.get('/app/contacts', ...read, async (req, res) => {
     const tenantId = tenantIdOf(req);

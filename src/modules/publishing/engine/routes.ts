@@ -1,16 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import { ValidationError } from '../../../shared/errors.js';
-import { requireLogin, requireTenantPermission, tenantIdOf } from '../../../shared/http/guards.js';
+import { hasTenantPermission, requireLogin, requireTenantPermission, tenantIdOf } from '../../../shared/http/guards.js';
 import { wantsFragment } from '../../../shared/http/html.js';
 import { uuidParam } from '../../../shared/http/params.js';
 import { flash, render } from '../../../shared/http/render.js';
 import type { ChannelAccountService } from './channel-account-service.js';
 import { DISPLAY_NAME_MAX } from './domain.js';
 import { errorKey } from './failure-alert.js';
-
-function can(req: Request, permission: string): boolean {
-  return Boolean(req.viewer?.tenant?.permissions.includes(permission));
-}
 
 /** Formatting shared by the channels page and the content panel, in the reader's language and the tenant's zone. */
 function helpers(req: Request, timezone: string) {
@@ -37,7 +33,7 @@ export function engineRoutes(deps: { channelAccountService: ChannelAccountServic
     return {
       ...overview,
       h: helpers(req, overview.tenant.timezone),
-      canManage: can(req, 'publishing.manage'),
+      canManage: hasTenantPermission(req, 'publishing.manage'),
       displayNameMax: DISPLAY_NAME_MAX,
       notice: extra.notice ?? null,
       formChannel: extra.formChannel ?? null,
@@ -85,7 +81,7 @@ export function engineRoutes(deps: { channelAccountService: ChannelAccountServic
   // Embedded in the studio editor (hx-get on load); a direct visit shows it as a page.
   router.get('/app/publishing/contents/:id/panel', requireLogin, requireTenantPermission('workspace.view'), async (req, res) => {
     const data = await service.forContent(tenantIdOf(req), uuidParam(req.params.id));
-    render(req, res, 'publishing/engine/panel', { ...data, h: helpers(req, data.timezone), canManage: can(req, 'publishing.manage') }, { fragment: 'publishing/engine/_panel' });
+    render(req, res, 'publishing/engine/panel', { ...data, h: helpers(req, data.timezone), canManage: hasTenantPermission(req, 'publishing.manage') }, { fragment: 'publishing/engine/_panel' });
   });
 
   return router;

@@ -1,16 +1,12 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors.js';
-import { requireLogin, requireTenantPermission, tenantIdOf } from '../../../shared/http/guards.js';
+import { hasTenantPermission, requireLogin, requireTenantPermission, tenantIdOf } from '../../../shared/http/guards.js';
 import { uuidParam } from '../../../shared/http/params.js';
 import { flash, redirect, render } from '../../../shared/http/render.js';
 import { parseInput } from '../../../shared/validation.js';
 import type { ContactService } from '../contacts/contact-service.js';
 import { DEFAULT_RATE_PER_MINUTE, MAX_RATE_PER_MINUTE, type NewsletterService } from './newsletter-service.js';
-
-function can(req: Request, permission: string): boolean {
-  return Boolean(req.viewer?.tenant?.permissions.includes(permission));
-}
 
 const prepareSchema = z.object({
   listId: z.string().uuid(),
@@ -35,7 +31,7 @@ export function newsletterPageRoutes(deps: { newsletterService: NewsletterServic
     const progress = newsletter && newsletter.status !== 'draft' ? await newsletterService.progress(tenantId, newsletter.id) : null;
     const lists = progress ? [] : (await contactService.lists(tenantId)).filter((l) => !l.archivedAt);
     const n = (value: number) => new Intl.NumberFormat(req.locale).format(value);
-    render(req, res, 'publishing/newsletter/content', { contentId, newsletter, progress, lists, canSend: can(req, 'publishing.manage'), n, defaultRate: DEFAULT_RATE_PER_MINUTE }, { fragment: 'publishing/newsletter/_panel' });
+    render(req, res, 'publishing/newsletter/content', { contentId, newsletter, progress, lists, canSend: hasTenantPermission(req, 'publishing.manage'), n, defaultRate: DEFAULT_RATE_PER_MINUTE }, { fragment: 'publishing/newsletter/_panel' });
   });
 
   router.post('/app/newsletters/contents/:contentId/prepare', requireLogin, requireTenantPermission('publishing.manage'), async (req, res) => {

@@ -1,16 +1,12 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { Config } from '../../../config.js';
 import { AppError } from '../../../shared/errors.js';
-import { requireLogin, requireTenantPermission, tenantIdOf } from '../../../shared/http/guards.js';
+import { hasTenantPermission, requireLogin, requireTenantPermission, tenantIdOf } from '../../../shared/http/guards.js';
 import { uuidParam } from '../../../shared/http/params.js';
 import { flash, redirect, render } from '../../../shared/http/render.js';
 import type { SmsInboundService } from './inbound-service.js';
 import { InboundRejectedError } from './provider.js';
 import type { SmsCampaignProgress, SmsPreparation, SmsService } from './sms-service.js';
-
-function can(req: Request, permission: string): boolean {
-  return Boolean(req.viewer?.tenant?.permissions.includes(permission));
-}
 
 /** `/app/sms/contents/:contentId`: the preparation (or the campaign's progress once sent) and the Send action. */
 export function smsPageRoutes(deps: { smsService: SmsService }): Router {
@@ -35,7 +31,7 @@ export function smsPageRoutes(deps: { smsService: SmsService }): Router {
   router.get('/app/sms/contents/:contentId', requireLogin, requireTenantPermission('workspace.view'), async (req, res) => {
     const contentId = uuidParam(req.params.contentId);
     const data = await pageData(req, contentId);
-    render(req, res, 'publishing/sms/content', { ...data, contentId, canSend: can(req, 'publishing.manage'), ...formatters(req, data.timezone) }, { fragment: 'publishing/sms/_panel' });
+    render(req, res, 'publishing/sms/content', { ...data, contentId, canSend: hasTenantPermission(req, 'publishing.manage'), ...formatters(req, data.timezone) }, { fragment: 'publishing/sms/_panel' });
   });
 
   router.post('/app/sms/contents/:contentId/send', requireLogin, requireTenantPermission('publishing.manage'), async (req: Request, res: Response) => {
