@@ -9,6 +9,7 @@ import {
 } from '@mistralai/mistralai/models/errors';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { ProviderError, type ProviderErrorKind } from '../../modules/ai/ports.js';
+import { parseRetryAfter } from '../../shared/http/retry-after.js';
 
 /**
  * Normalises what the OpenAI and Mistral SDKs throw into the gateway's vocabulary. Both speak plain HTTP
@@ -90,10 +91,5 @@ export function kindOfStatus(status: number): ProviderErrorKind {
 export function retryAfterMsOf(headers: Headers | undefined): number | undefined {
   const millis = Number.parseFloat(headers?.get('retry-after-ms') ?? '');
   if (Number.isFinite(millis) && millis >= 0) return millis;
-  const value = headers?.get('retry-after')?.trim();
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return parseRetryAfter(headers?.get('retry-after'));
 }

@@ -1,4 +1,5 @@
 import { PublishError, type AccountCredentials } from '../../modules/publishing/ports.js';
+import { parseRetryAfter } from '../../shared/http/retry-after.js';
 
 /**
  * One HTTP call to a social network, with the network's refusals turned into PublishError so the engine knows
@@ -84,12 +85,8 @@ function refusal(network: string, status: number, headers: Headers, json: any, t
 
 /** Retry-After in seconds or as an HTTP date; X sends the window's end as epoch seconds in x-rate-limit-reset. */
 export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
-  const value = headers.get('retry-after');
-  if (value) {
-    if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-    const at = Date.parse(value);
-    if (!Number.isNaN(at)) return Math.max(0, at - now);
-  }
+  const retryAfter = parseRetryAfter(headers.get('retry-after'), now);
+  if (retryAfter !== undefined) return retryAfter;
   const reset = headers.get('x-rate-limit-reset');
   if (reset && /^\d+$/.test(reset.trim())) return Math.max(0, Number(reset.trim()) * 1000 - now);
   return undefined;

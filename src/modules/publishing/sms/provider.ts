@@ -1,3 +1,5 @@
+import { parseRetryAfter } from '../../../shared/http/retry-after.js';
+
 /** The SMS provider port: one adapter per vendor (Brevo, Twilio) plus the sandbox. */
 
 export type SmsProviderCode = 'brevo' | 'twilio' | 'sandbox';
@@ -90,12 +92,10 @@ export function kindOfStatus(status: number): 'temporary' | 'permanent' {
   return status === 429 || status >= 500 || status === 401 || status === 402 || status === 403 ? 'temporary' : 'permanent';
 }
 
+/** The provider's Retry-After, capped at an hour. */
 export function retryAfterMs(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 3_600_000);
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, Math.min(date - Date.now(), 3_600_000)) : undefined;
+  const ms = parseRetryAfter(value);
+  return ms === undefined ? undefined : Math.min(ms, 3_600_000);
 }
 
 /** fetch with a deadline; network failures and timeouts become temporary SmsSendErrors. */
