@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import type { Clock } from '../../shared/clock.js';
 import { derivedKey, TAG_BYTES, tagOf, tokenBytes, uuidBytes, uuidOf, verifiedBody } from '../../shared/signed-token.js';
-import { shortLinkBaseUrl } from '../publishing/links/index.js';
+import { appBaseUrl } from '../../shared/http/public-url.js';
 
 /**
  * Public, time-limited links to a media file (`/m/<token>`), for the networks that download images themselves
@@ -34,7 +34,7 @@ export class MediaPublicLinks {
 
   constructor(private readonly deps: { sessionSecret: string; config: Pick<Config, 'publicUrl' | 'port'>; clock: Clock }) {
     this.key = derivedKey(deps.sessionSecret, 'brand/media-public-link/v1');
-    this.baseUrl = shortLinkBaseUrl(deps.config);
+    this.baseUrl = appBaseUrl(deps.config);
   }
 
   /** The public URL of an asset's original, valid for `lifetimeMs` from now (24 h by default). */

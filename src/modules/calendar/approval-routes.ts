@@ -21,6 +21,7 @@ import {
 } from './approval-domain.js';
 import { userActor, type ApprovalService } from './approval-service.js';
 import type { CreatedLink, ReviewerLinkService } from './reviewer-link-service.js';
+import { requestBaseUrl } from '../../shared/http/public-url.js';
 
 /** Which form of a card a submission came from, so a 422 re-opens that form with what was typed. */
 type CardForm = 'approve' | 'reject' | 'comment' | 'regenerate' | 'edit';
@@ -201,7 +202,7 @@ export function approvalRoutes(deps: { approvalService: ApprovalService; reviewe
 
   router.post('/app/approvals/links', requireLogin, requireTenantPermission('content.approve'), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const base = config.publicUrl ?? `${req.protocol}://${req.get('host')}`;
+    const base = requestBaseUrl(req, config);
     try {
       const created = await reviewerLinkService.create(tenantIdOf(req), { userId: req.viewer!.userId, name: req.viewer!.name || req.viewer!.email }, {
         reviewerName: body.reviewerName,

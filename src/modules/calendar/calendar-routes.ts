@@ -26,6 +26,7 @@ import {
 } from './calendar-view.js';
 import { AUDIENCES, MAX_SLOT_AHEAD_YEARS } from './slots.js';
 import { discardBlankSession } from '../../shared/http/session.js';
+import { requestBaseUrl } from '../../shared/http/public-url.js';
 
 export interface CalendarRouteDeps {
   calendarService: CalendarService;
@@ -43,11 +44,6 @@ export function calendarHref(view: CalendarView, date: string, filter: CalendarF
   for (const s of filter.statuses) params.append('status', s);
   if (filter.campaignId) params.set('campaign', filter.campaignId);
   return `/app/calendar?${params}`;
-}
-
-/** The base URL of links leaving the app (feed URLs, event links). */
-function baseUrlOf(req: Request, config: Pick<Config, 'publicUrl'>): string {
-  return (config.publicUrl ?? `${req.protocol}://${req.get('host')}`).replace(/\/+$/, '');
 }
 
 /** An error's message in the reader's language, its parameters made readable (dates, statuses). */
@@ -282,7 +278,7 @@ export function calendarRoutes(deps: CalendarRouteDeps): Router {
     const input = { name: text(body.name), channels: list(body.channels).filter(Boolean), locale: text(body.locale) };
     try {
       const { feed, token } = await calendarService.createFeed(tenantIdOf(req), req.viewer!.userId, input);
-      const url = `${baseUrlOf(req, config)}/calendar/feeds/${token}.ics`;
+      const url = `${requestBaseUrl(req, config)}/calendar/feeds/${token}.ics`;
       // Shown once, never stored: the page must not be kept by any cache.
       res.set('Cache-Control', 'no-store');
       await feedsPage(req, res, { created: { feed, url, webcal: url.replace(/^https?:/, 'webcal:') } }, 201);
@@ -308,7 +304,7 @@ export function calendarRoutes(deps: CalendarRouteDeps): Router {
   // The feed itself: no session, the token is the credential.
   router.get('/calendar/feeds/:token.ics', async (req, res) => {
     discardBlankSession(req);
-    const { body, etag } = await calendarService.feedDocument(req.params.token, baseUrlOf(req, config));
+    const { body, etag } = await calendarService.feedDocument(req.params.token, requestBaseUrl(req, config));
     res.set({
       'Cache-Control': 'private, no-cache',
       ETag: etag,

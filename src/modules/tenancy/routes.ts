@@ -14,6 +14,7 @@ import { normalizeEmail, TEAM_ROLE_CODES, type User } from './domain.js';
 import type { UserRepository } from './ports.js';
 import type { PlatformDirectory } from './platform-directory.js';
 import type { TeamService } from './team-service.js';
+import { requestBaseUrl } from '../../shared/http/public-url.js';
 
 export const DEMO_ACCOUNTS = [
   { email: 'demo@cadence.test', password: 'cadence-demo', role: 'client_owner' },
@@ -135,7 +136,7 @@ export function tenancyRoutes(deps: {
     try {
       const input = parseInput(inviteSchema, req.body);
       const { token } = await teamService.invite(tenantIdOf(req), req.viewer!.userId, input.email, input.role);
-      const base = config.publicUrl ?? `${req.protocol}://${req.get('host')}`;
+      const base = requestBaseUrl(req, config);
       await teamPage(req, res, { inviteLink: `${base}/invitations/${token}`, invitedEmail: input.email });
     } catch (err) {
       if (err instanceof ValidationError) return teamPage(req, res, { values: req.body, errors: err.fieldErrors }, 422);

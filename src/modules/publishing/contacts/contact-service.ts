@@ -19,6 +19,7 @@ import {
 import { normalizeEmail } from './email.js';
 import { normalizePhone } from './phone.js';
 import type { UnsubscribeTokens } from './unsubscribe-token.js';
+import { appBaseUrl } from '../../../shared/http/public-url.js';
 
 export const CONFIRMATION_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -86,7 +87,7 @@ export class ContactService {
 
   /** The base of links leaving the app when no request is at hand (jobs). */
   publicBaseUrl(): string {
-    return (this.deps.config.publicUrl ?? `http://localhost:${this.deps.config.port}`).replace(/\/+$/, '');
+    return appBaseUrl(this.deps.config);
   }
 
   // ---- contacts ----

@@ -9,6 +9,7 @@ import { contactsCsv } from './contact-export.js';
 import type { ContactService } from './contact-service.js';
 import { CONSENT_BASES, CONSENT_MEDIA, CONTACT_STATUSES, displayName, type ConsentMedium, type ContactFilter, type ContactStatus } from './domain.js';
 import { MAX_IMPORT_BYTES, type ContactImportService } from './import-service.js';
+import { requestBaseUrl } from '../../../shared/http/public-url.js';
 
 export interface ContactRouteDeps {
   contactService: ContactService;
@@ -35,10 +36,6 @@ function receiveFile(req: Request, res: Response): Promise<void> {
 }
 
 const text = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
-
-function baseUrlOf(req: Request, config: Pick<Config, 'publicUrl'>): string {
-  return (config.publicUrl ?? `${req.protocol}://${req.get('host')}`).replace(/\/+$/, '');
-}
 
 function parseFilter(query: Request['query']): ContactFilter {
   const q = text(query.q).replace(/\s+/g, ' ').trim().slice(0, 100);
@@ -250,7 +247,7 @@ export function contactRoutes(deps: ContactRouteDeps): Router {
     const id = uuidParam(req.params.id);
     const listId = uuidParam(text((req.body ?? {}).listId));
     try {
-      const status = await contactService.addToList(tenantIdOf(req), listId, id, baseUrlOf(req, config));
+      const status = await contactService.addToList(tenantIdOf(req), listId, id, requestBaseUrl(req, config));
       flash(req, 'success', req.t(status === 'pending' ? 'contacts.membership.pending' : 'contacts.membership.subscribed'));
       res.redirect(303, `/app/contacts/${id}`);
     } catch (err) {
@@ -270,7 +267,7 @@ export function contactRoutes(deps: ContactRouteDeps): Router {
 
   router.post('/app/contacts/:id/lists/:listId/resend', ...write, async (req, res) => {
     const id = uuidParam(req.params.id);
-    await contactService.resendConfirmation(tenantIdOf(req), uuidParam(req.params.listId), id, baseUrlOf(req, config));
+    await contactService.resendConfirmation(tenantIdOf(req), uuidParam(req.params.listId), id, requestBaseUrl(req, config));
     flash(req, 'success', req.t('contacts.membership.resent'));
     res.redirect(303, `/app/contacts/${id}`);
   });

@@ -4,6 +4,7 @@ import { AppError } from '../../../shared/errors.js';
 import { requireLogin, requireTenantPermission, tenantIdOf } from '../../../shared/http/guards.js';
 import { flash, render } from '../../../shared/http/render.js';
 import type { ChannelConnectService, PendingChoice, PendingConnection } from './oauth-connect.js';
+import { requestBaseUrl } from '../../../shared/http/public-url.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -19,8 +20,7 @@ declare module 'express-session' {
  * request's own origin, which is right only when the app is reached directly (behind a proxy, set PUBLIC_URL).
  */
 export function redirectUriFor(req: Request, config: Pick<Config, 'publicUrl'>, channel: string): string {
-  const base = config.publicUrl ? config.publicUrl.replace(/\/+$/, '') : `${req.protocol}://${req.get('host')}`;
-  return `${base}/app/channels/callback/${encodeURIComponent(channel)}`;
+  return `${requestBaseUrl(req, config)}/app/channels/callback/${encodeURIComponent(channel)}`;
 }
 
 const manage = [requireLogin, requireTenantPermission('publishing.manage')];

@@ -10,7 +10,7 @@ import { ShortLinkService } from './short-link-service.js';
 import { VisitorHasher } from './visitor-hasher.js';
 
 export { findLinks, tagUrl, utmMediumOf, type UtmParams } from './utm.js';
-export { ShortLinkService, shortLinkBaseUrl } from './short-link-service.js';
+export { ShortLinkService } from './short-link-service.js';
 
 /** UTM tagging and tenant short links `/r/<code>` with click counting (issue 6, §4.4). */
 export interface LinksCradle {

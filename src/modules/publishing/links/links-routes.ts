@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { AppError } from '../../../shared/errors.js';
 import { requireLogin, requireTenantPermission, tenantIdOf } from '../../../shared/http/guards.js';
 import { render } from '../../../shared/http/render.js';

@@ -8,6 +8,7 @@ import type { LinkToShorten, ResolvedShortLink, ShortLinkRepository, ShortLinksO
 import { isShortCode, newShortCode } from './short-code.js';
 import { readUtm, tagUrl, utmParamsFor } from './utm.js';
 import type { VisitorHasher } from './visitor-hasher.js';
+import { appBaseUrl } from '../../../shared/http/public-url.js';
 
 /** Clicks written after the redirect; beyond this many still in flight, the redirect waits for its own write. */
 const MAX_PENDING_CLICKS = 200;
@@ -19,14 +20,6 @@ export interface ClickInput extends ClickRequest {
 }
 
 export type Resolution = { status: 'active'; link: ResolvedShortLink; location: string } | { status: 'missing' } | { status: 'inactive' };
-
-/**
- * Where short links point. `PUBLIC_URL` when configured; otherwise the app's own loopback address, which only
- * works on this machine (development, tests) — production needs PUBLIC_URL for its links to be reachable.
- */
-export function shortLinkBaseUrl(config: Pick<Config, 'publicUrl' | 'port'>): string {
-  return (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, '');
-}
 
 /** The Location to send: http(s) only (defence in depth: the schema and the tagger already say so), ASCII-serialised. */
 export function redirectLocation(targetUrl: string): string | null {
@@ -57,7 +50,7 @@ export class ShortLinkService {
       logger: Logger;
     },
   ) {
-    this.baseUrl = shortLinkBaseUrl(deps.config);
+    this.baseUrl = appBaseUrl(deps.config);
   }
 
   shortUrl(code: string): string {

@@ -7,6 +7,7 @@ import { flash, redirect, render } from '../../../shared/http/render.js';
 import type { SmsInboundService } from './inbound-service.js';
 import { InboundRejectedError } from './provider.js';
 import type { SmsCampaignProgress, SmsPreparation, SmsService } from './sms-service.js';
+import { requestBaseUrl } from '../../../shared/http/public-url.js';
 
 /** `/app/sms/contents/:contentId`: the preparation (or the campaign's progress once sent) and the Send action. */
 export function smsPageRoutes(deps: { smsService: SmsService }): Router {
@@ -59,7 +60,7 @@ export function smsWebhookRoutes(deps: { smsInboundService: SmsInboundService; c
     express.urlencoded({ extended: false, limit: '64kb' }),
     express.json({ limit: '256kb' }),
     async (req: Request, res: Response) => {
-      const base = deps.config.publicUrl ?? `${req.protocol}://${req.get('host')}`;
+      const base = requestBaseUrl(req, deps.config);
       try {
         const report = await deps.smsInboundService.handle(String(req.params.provider), {
           url: new URL(req.originalUrl, base).toString(),

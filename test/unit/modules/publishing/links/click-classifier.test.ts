@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { classifyClick, countryOf, deviceClassOf, isBotRequest, referrerHostOf } from '../../../../../src/modules/publishing/links/click-classifier.js';
 import { isShortCode, newShortCode } from '../../../../../src/modules/publishing/links/short-code.js';
-import { redirectLocation, shortLinkBaseUrl } from '../../../../../src/modules/publishing/links/short-link-service.js';
+import { redirectLocation } from '../../../../../src/modules/publishing/links/short-link-service.js';
+import { appBaseUrl } from '../../../../../src/shared/http/public-url.js';
 import { VisitorHasher } from '../../../../../src/modules/publishing/links/visitor-hasher.js';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
@@ -119,7 +120,7 @@ describe('Links: codes, visitor hashes and redirect targets', () => {
   });
 
   it('uses PUBLIC_URL as the base of short links, else the local address', () => {
-    expect(shortLinkBaseUrl({ publicUrl: 'https://app.cadence.fr/', port: 3000 })).to.equal('https://app.cadence.fr');
-    expect(shortLinkBaseUrl({ publicUrl: undefined, port: 3000 })).to.equal('http://localhost:3000');
+    expect(appBaseUrl({ publicUrl: 'https://app.cadence.fr/', port: 3000 })).to.equal('https://app.cadence.fr');
+    expect(appBaseUrl({ publicUrl: undefined, port: 3000 })).to.equal('http://localhost:3000');
   });
 });
