@@ -1,6 +1,5 @@
 import { pipeline } from 'node:stream/promises';
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import multer from 'multer';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { hasTenantPermission, requireLogin, requireTenantPermission, tenantIdOf } from '../../shared/http/guards.js';
 import { uuidParam } from '../../shared/http/params.js';
@@ -23,26 +22,13 @@ import {
 } from './media-domain.js';
 import { MediaUploadError, type MediaService } from './media-service.js';
 import { escapeHtml, wantsFragment } from '../../shared/http/html.js';
+import { singleFileReceiver } from '../../shared/http/file-upload.js';
 
-const upload = multer({
-  storage: multer.memoryStorage(),
-  // the hard byte limit: the largest per-kind cap; finer caps and the plan's limit are checked on the bytes
-  limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, fieldSize: 10_000, parts: 12 },
-  defParamCharset: 'utf8',
-}).single('file');
-
-function receiveFile(req: Request, res: Response): Promise<void> {
-  return new Promise((resolve, reject) => {
-    upload(req, res, (err: unknown) => {
-      if (!err) return resolve();
-      if (err instanceof multer.MulterError) {
-        if (err.code === 'LIMIT_FILE_SIZE') return reject(new MediaUploadError('media.errors.uploadTooLarge', 413, { max: MAX_UPLOAD_BYTES }));
-        return reject(new MediaUploadError('media.errors.badUpload', 422));
-      }
-      reject(err);
-    });
-  });
-}
+// the hard byte limit: the largest per-kind cap; finer caps and the plan's limit are checked on the bytes
+const receiveFile = singleFileReceiver(MAX_UPLOAD_BYTES, {
+  tooLarge: () => new MediaUploadError('media.errors.uploadTooLarge', 413, { max: MAX_UPLOAD_BYTES }),
+  bad: () => new MediaUploadError('media.errors.badUpload', 422),
+});
 
 function parseFilter(query: Request['query']): MediaFilter {
   const one = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');

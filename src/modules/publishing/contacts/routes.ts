@@ -1,5 +1,4 @@
 import { Router, type Request, type Response } from 'express';
-import multer from 'multer';
 import type { Config } from '../../../config.js';
 import { AppError, ValidationError } from '../../../shared/errors.js';
 import { hasTenantPermission, requireLogin, requireTenantPermission, tenantIdOf } from '../../../shared/http/guards.js';
@@ -10,6 +9,7 @@ import type { ContactService } from './contact-service.js';
 import { CONSENT_BASES, CONSENT_MEDIA, CONTACT_STATUSES, displayName, type ConsentMedium, type ContactFilter, type ContactStatus } from './domain.js';
 import { MAX_IMPORT_BYTES, type ContactImportService } from './import-service.js';
 import { requestBaseUrl } from '../../../shared/http/public-url.js';
+import { singleFileReceiver } from '../../../shared/http/file-upload.js';
 
 export interface ContactRouteDeps {
   contactService: ContactService;
@@ -17,23 +17,10 @@ export interface ContactRouteDeps {
   config: Pick<Config, 'publicUrl'>;
 }
 
-const upload = multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 10, fieldSize: 10_000, parts: 12 },
-  defParamCharset: 'utf8',
-}).single('file');
-
-function receiveFile(req: Request, res: Response): Promise<void> {
-  return new Promise((resolve, reject) => {
-    upload(req, res, (err: unknown) => {
-      if (!err) return resolve();
-      if (err instanceof multer.MulterError) {
-        return reject(err.code === 'LIMIT_FILE_SIZE' ? new ValidationError({ file: 'contacts.errors.fileTooLarge' }) : new ValidationError({ file: 'contacts.errors.badUpload' }));
-      }
-      reject(err);
-    });
-  });
-}
+const receiveFile = singleFileReceiver(MAX_IMPORT_BYTES, {
+  tooLarge: () => new ValidationError({ file: 'contacts.errors.fileTooLarge' }),
+  bad: () => new ValidationError({ file: 'contacts.errors.badUpload' }),
+});
 
 const text = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
 
