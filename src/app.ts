@@ -16,6 +16,7 @@ import { brandRoutes } from './modules/brand/index.js';
 import { calendarRoutes } from './modules/calendar/index.js';
 import { publishingRoutes, smsWebhookRoutes } from './modules/publishing/index.js';
 import { studioRoutes } from './modules/studio/index.js';
+import { pipelineRoutes } from './modules/pipeline/index.js';
 import { PORTAL_NAV, portalRouter } from './modules/portal/index.js';
 import { tenancyRouter } from './modules/tenancy/index.js';
 import { AppError, ValidationError } from './shared/errors.js';
@@ -135,6 +136,7 @@ export function createApp(cradle: Cradle): express.Express {
   app.use(studioRoutes(cradle));
   app.use(calendarRoutes(cradle));
   app.use(publishingRoutes(cradle));
+  app.use(pipelineRoutes(cradle));
   app.use(portalRouter());
 
   app.use((req, _res, next) => next(new AppError('common.errors.notFound', 404)));

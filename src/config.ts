@@ -54,6 +54,9 @@ const schema = z.object({
   SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(3),
   SMTP_POOL_RATE: z.coerce.number().int().min(1).max(1000).default(10),
   MAIL_FROM: z.string().min(1).optional(),
+  PIPELINE_RUNS_PER_WORKER: z.coerce.number().int().min(1).max(200).default(8),
+  PIPELINE_AI_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
+  PIPELINE_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(60),
 });
 
 export type AiProviderEnv = Partial<Record<'anthropic' | 'openai' | 'mistral', { apiKey?: string; baseUrl?: string }>>;
@@ -80,6 +83,11 @@ export type Config = {
   mediaStorage: MediaStorageConfig;
   /** Outgoing e-mail: the sender, and the SMTP server when there is one (otherwise the sandbox records messages). */
   mail: { from: MailAddress; smtp?: SmtpConfig };
+  /**
+   * Monthly pipeline workers: runs driven at once by one worker, generation calls in flight at once per worker (the
+   * provider concurrency the throughput is bounded by), and the lease after which a silent worker's step is taken over.
+   */
+  pipeline: { runsPerWorker: number; aiConcurrency: number; leaseMs: number };
 };
 
 const DEFAULT_MAIL_FROM = 'Cadence <no-reply@cadence.test>';
@@ -146,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             },
           }
         : { kind: 'local' },
+    pipeline: { runsPerWorker: e.PIPELINE_RUNS_PER_WORKER, aiConcurrency: e.PIPELINE_AI_CONCURRENCY, leaseMs: e.PIPELINE_LEASE_SECONDS * 1000 },
     mail: {
       from: mailFrom,
       smtp: e.SMTP_URL

@@ -17,6 +17,7 @@ import { aiJobs, registerAi, type AiCradle } from './modules/ai/index.js';
 import { billingJobs, registerBilling, type BillingCradle } from './modules/billing/index.js';
 import { brandJobs, registerBrand, type BrandCradle } from './modules/brand/index.js';
 import { calendarJobs, registerCalendar, type CalendarCradle } from './modules/calendar/index.js';
+import { pipelineJobs, registerPipeline, type PipelineCradle } from './modules/pipeline/index.js';
 import { publishingJobs, registerPublishing, type PublishingCradle } from './modules/publishing/index.js';
 import { registerStudio, studioJobs, type StudioCradle } from './modules/studio/index.js';
 import { registerTenancy, tenancyJobs, type TenancyCradle } from './modules/tenancy/index.js';
@@ -35,7 +36,7 @@ export interface KernelCradle {
   mailer: Mailer;
 }
 
-export type Cradle = KernelCradle & TenancyCradle & AiCradle & BillingCradle & BrandCradle & StudioCradle & CalendarCradle & PublishingCradle;
+export type Cradle = KernelCradle & TenancyCradle & AiCradle & BillingCradle & BrandCradle & StudioCradle & CalendarCradle & PublishingCradle & PipelineCradle;
 
 export interface DatabaseTarget {
   url: string;
@@ -75,10 +76,11 @@ export function buildContainer(
   registerStudio(container);
   registerCalendar(container);
   registerPublishing(container);
+  registerPipeline(container);
   container.register(overrides as Record<string, Resolver<unknown>>);
   return container;
 }
 
 export function allJobs(cradle: Cradle): JobDefinition[] {
-  return [...tenancyJobs(cradle), ...aiJobs(cradle), ...billingJobs(cradle), ...brandJobs(cradle), ...studioJobs(cradle), ...calendarJobs(cradle), ...publishingJobs(cradle)];
+  return [...tenancyJobs(cradle), ...aiJobs(cradle), ...billingJobs(cradle), ...brandJobs(cradle), ...studioJobs(cradle), ...calendarJobs(cradle), ...publishingJobs(cradle), ...pipelineJobs(cradle)];
 }

@@ -111,6 +111,17 @@ export class AiGateway {
     return eligibleModels(catalogue, policy, task, (p) => this.deps.providerRegistry.isUsable(p)).models.map((m) => m.model);
   }
 
+  /**
+   * Credits a call of this usage would cost the tenant on the dearest model of its route (the gateway holds as much):
+   * what the monthly pipeline shows as its estimate before starting. Calls nothing.
+   */
+  async estimateCredits(tenantId: string, task: AiTask, usage: { inputTokens: number; outputTokens: number }): Promise<number> {
+    const { candidates } = await this.route(tenantId, task);
+    const full: Usage = { ...NO_TOKENS, ...usage };
+    const credits = await Promise.all(candidates.map((c) => this.deps.creditCharger.creditsForCost(costMicros(c.model, full), c.model.priceCurrency)));
+    return Math.max(0, ...credits);
+  }
+
   /** Forget the cached catalogue (after the super admin changes keys, models or routes). */
   invalidateCatalogue(): void {
     this.catalogue = undefined;

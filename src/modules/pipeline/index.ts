@@ -1,0 +1,84 @@
+import { asClass, asFunction, type AwilixContainer } from 'awilix';
+import { Router } from 'express';
+import type { JobDefinition } from '../../shared/jobs.js';
+import type { Logger } from '../../shared/logger.js';
+import { KnexPipelineRepository } from './db/knex-pipeline-repository.js';
+import type { StepHandler } from './ports.js';
+import { PipelineService } from './run-service.js';
+import { PipelineRunner } from './runner.js';
+import { AnalyticsStep } from './steps/analytics-step.js';
+import { DnaMergeStep } from './steps/dna-merge-step.js';
+import { GenerationStep } from './steps/generation-step.js';
+import { IngestionStep } from './steps/ingestion-step.js';
+import { PlanningStep } from './steps/planning-step.js';
+import { PublicationStep } from './steps/publication-step.js';
+import { SessionStep } from './steps/session-step.js';
+
+export type * from './domain.js';
+export { PipelineService } from './run-service.js';
+export { PipelineRunner } from './runner.js';
+
+/** Pipeline module: the monthly run (session → ingestion → DNA merge → planning → generation → publication → analytics). */
+export interface PipelineCradle {
+  pipelineRepository: KnexPipelineRepository;
+  pipelineService: PipelineService;
+  pipelineRunner: PipelineRunner;
+  sessionStep: SessionStep;
+  ingestionStep: IngestionStep;
+  dnaMergeStep: DnaMergeStep;
+  planningStep: PlanningStep;
+  generationStep: GenerationStep;
+  publicationStep: PublicationStep;
+  analyticsStep: AnalyticsStep;
+  /** The seven steps, as the runner executes them. */
+  pipelineSteps: StepHandler[];
+}
+
+export function registerPipeline(container: AwilixContainer): void {
+  container.register({
+    pipelineRepository: asClass(KnexPipelineRepository).singleton(),
+    pipelineService: asClass(PipelineService).singleton(),
+    pipelineRunner: asClass(PipelineRunner)
+      .singleton()
+      .disposer((runner) => runner.stop()),
+    sessionStep: asClass(SessionStep).singleton(),
+    ingestionStep: asClass(IngestionStep).singleton(),
+    dnaMergeStep: asClass(DnaMergeStep).singleton(),
+    planningStep: asClass(PlanningStep).singleton(),
+    generationStep: asClass(GenerationStep).singleton(),
+    publicationStep: asClass(PublicationStep).singleton(),
+    analyticsStep: asClass(AnalyticsStep).singleton(),
+    pipelineSteps: asFunction((c: PipelineCradle) => [
+      c.sessionStep,
+      c.ingestionStep,
+      c.dnaMergeStep,
+      c.planningStep,
+      c.generationStep,
+      c.publicationStep,
+      c.analyticsStep,
+    ]).singleton(),
+  });
+}
+
+export function pipelineRoutes(_cradle: unknown): Router {
+  return Router();
+}
+
+export function pipelineJobs(cradle: PipelineCradle & { logger: Logger }): JobDefinition[] {
+  return [
+    {
+      name: 'pipeline:start-due-runs',
+      every: '15 minutes',
+      run: async () => {
+        const summary = await cradle.pipelineService.startDueRuns();
+        if (summary.started || summary.refused || summary.failed) cradle.logger.info(summary, 'pipeline: scheduled runs');
+        return summary;
+      },
+    },
+    {
+      name: 'pipeline:advance-runs',
+      every: '15 seconds',
+      run: () => cradle.pipelineRunner.tick(),
+    },
+  ];
+}
