@@ -133,7 +133,7 @@ export class AiBatchService {
       throw new Error('ai batch: subject must be { type (≤ 64 characters), id (uuid) }');
     }
     const key = request.idempotencyKey ?? (request.subject ? `subject:${request.subject.type}:${request.subject.id}` : undefined);
-    const customId = key ? `cb_${sha256(`${tenantId}\n${key}`).slice(0, 40)}` : `cb_${crypto.randomUUID().replace(/-/g, '')}`;
+    const customId = key ? customIdFor(tenantId, key) : `cb_${crypto.randomUUID().replace(/-/g, '')}`;
     if (key) {
       const existing = await this.deps.aiBatchRepository.findByCustomId(tenantId, customId);
       if (existing) return { ...view(existing), created: false };
@@ -177,6 +177,12 @@ export class AiBatchService {
       if (reservation) await this.deps.creditCharger.refund(tenantId, reservation.reservationId, 'batch item not queued').catch(() => undefined);
       throw err;
     }
+  }
+
+  /** The item queued with this idempotency key, if any (what `enqueue` with the same key would return). */
+  async findByKey(tenantId: string, idempotencyKey: string): Promise<BatchItemView | null> {
+    const row = await this.deps.aiBatchRepository.findByCustomId(tenantId, customIdFor(tenantId, idempotencyKey));
+    return row ? view(row) : null;
   }
 
   /** A tenant's item (another tenant's id, or a malformed one, is not found). */
@@ -506,6 +512,11 @@ function parseAnswer(text: string, jsonSchema: Record<string, unknown> | undefin
 function stripFences(text: string): string {
   const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/.exec(text.trim());
   return fenced ? fenced[1] : text;
+}
+
+/** The provider-facing id of an item queued with an idempotency key (stable, reveals nothing). */
+function customIdFor(tenantId: string, key: string): string {
+  return `cb_${sha256(`${tenantId}\n${key}`).slice(0, 40)}`;
 }
 
 function sha256(text: string): string {

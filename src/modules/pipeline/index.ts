@@ -1,6 +1,8 @@
 import { asClass, asFunction, type AwilixContainer } from 'awilix';
 import { Router } from 'express';
+import type { Config } from '../../config.js';
 import type { JobDefinition } from '../../shared/jobs.js';
+import { Semaphore } from '../../shared/semaphore.js';
 import type { Logger } from '../../shared/logger.js';
 import { KnexPipelineRepository } from './db/knex-pipeline-repository.js';
 import type { StepHandler } from './ports.js';
@@ -23,6 +25,8 @@ export interface PipelineCradle {
   pipelineRepository: KnexPipelineRepository;
   pipelineService: PipelineService;
   pipelineRunner: PipelineRunner;
+  /** AI calls in flight at once for this worker's runs (the provider concurrency the throughput is bounded by). */
+  pipelineAiLimiter: Semaphore;
   sessionStep: SessionStep;
   ingestionStep: IngestionStep;
   dnaMergeStep: DnaMergeStep;
@@ -37,6 +41,7 @@ export interface PipelineCradle {
 export function registerPipeline(container: AwilixContainer): void {
   container.register({
     pipelineRepository: asClass(KnexPipelineRepository).singleton(),
+    pipelineAiLimiter: asFunction(({ config }: { config: Config }) => new Semaphore(config.pipeline.aiConcurrency)).singleton(),
     pipelineService: asClass(PipelineService).singleton(),
     pipelineRunner: asClass(PipelineRunner)
       .singleton()

@@ -4,7 +4,7 @@ import { AppError, NotFoundError } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import { parseInput } from '../../shared/validation.js';
-import type { AiGateway } from '../ai/gateway.js';
+import type { AiGateway, AiRequest } from '../ai/gateway.js';
 import type { CreditLedger } from '../billing/ports.js';
 import type { DnaService } from '../brand/dna-service.js';
 import type { MediaService } from '../brand/media-service.js';
@@ -16,6 +16,7 @@ import {
   CHANNELS,
   CONTENT_MODES,
   EDITABLE_STATUSES,
+  type Channel,
   type BrandSafetyFinding,
   type Content,
   type ContentDetail,
@@ -81,6 +82,15 @@ function statusAfterGeneration(mode: ContentMode): ContentStatus {
 // A generation that has not finished within this delay is considered dead (the process stopped mid-way).
 export const STALLED_GENERATION_MS = 10 * 60_000;
 
+/** What a generation sends to the AI gateway (also what the nightly batch queues). */
+export type GenerationRequest = AiRequest<string> & { channel: Channel; maxTokens: number; tenantContext: string };
+
+interface PreparedGeneration {
+  request: GenerationRequest;
+  templateId: string | null;
+  dnaSnapshotId: string | null;
+}
+
 /**
  * The studio's use cases: create a content, generate it (streamed) or write it, keep every version, compare and
  * restore them, check brand safety on each, and hand it to approval. Statuses change only here and in the
@@ -124,6 +134,33 @@ export class ContentService {
     if (!content) throw new AppError(`${E}.mediaNotFound`, 422);
     // the library shows where each asset is used
     for (const id of data.mediaIds) await this.deps.mediaService.attachToContent(tenantId, id, content.id);
+    return content;
+  }
+
+  /**
+   * A content of the month's plan (pipeline), on the plan's slot. Idempotent on `id`. It is held as a manual draft —
+   * a generation leaves it a draft — until the pipeline's publication step gives it the run's mode, so nothing of an
+   * unfinished run reaches the approval queue.
+   */
+  async createPlanned(
+    tenantId: string,
+    input: { id: string; channel: Channel; brief: string; title: string; campaignId: string | null; startsAt: Date },
+  ): Promise<Content> {
+    const defaults = await this.deps.contentRepository.tenantDefaults(tenantId);
+    const content = await this.deps.contentRepository.create(tenantId, {
+      id: input.id,
+      channel: input.channel,
+      mode: 'manual',
+      title: input.title.slice(0, 300),
+      brief: input.brief.slice(0, BRIEF_MAX),
+      toneOverride: null,
+      campaignId: input.campaignId,
+      locale: defaults.locale,
+      createdBy: null,
+      slot: { startsAt: input.startsAt, source: 'plan' },
+      mediaIds: [],
+    });
+    if (!content) throw new Error(`pipeline content ${input.id} not created`);
     return content;
   }
 
@@ -175,66 +212,56 @@ export class ContentService {
         await this.deps.creditLedger.countRegeneration(tenantId, contentId);
         counted = true;
       }
-      const detail = (await this.deps.contentRepository.detail(tenantId, contentId))!;
-      const [brand, dna, media, template, feedback] = await Promise.all([
-        this.deps.dnaService.tenantContext(tenantId),
-        this.deps.dnaService.current(tenantId),
-        this.mediaDescriptions(tenantId, contentId),
-        this.deps.contentRepository.promptTemplate(tenantId, isRegeneration ? 'studio.regenerate_content' : 'studio.generate_content', content.locale),
-        isRegeneration ? this.deps.contentRepository.latestFeedback(tenantId, contentId) : Promise.resolve(null),
-      ]);
-      const prompt = generationPrompt(template ?? FALLBACK_TEMPLATES[isRegeneration ? 'regenerate' : 'generate'], {
-        content,
-        brandTone: dna?.content.tone?.summary ?? null,
-        keywords: dna?.content.seo?.keywords ?? [],
-        campaignName: detail.campaign?.name ?? null,
-        media,
-        previousVersion: detail.current ? [detail.current.title, detail.current.body].filter(Boolean).join('\n\n') : undefined,
-        feedback,
-      });
+      const prepared = await this.prepareGeneration(tenantId, content, isRegeneration);
       let result;
-      for await (const event of this.deps.aiGateway.stream({
-        tenantId,
-        task: 'generation',
-        channel: content.channel,
-        prompt,
-        tenantContext: brand.text,
-        maxTokens: maxTokensFor(content.channel),
-        userId: userId ?? undefined,
-        subject: { type: 'content', id: contentId },
-        dnaSnapshotId: brand.snapshotId ?? undefined,
-      })) {
+      for await (const event of this.deps.aiGateway.stream({ ...prepared.request, userId: userId ?? undefined })) {
         if (event.type === 'delta') yield { type: 'delta', text: event.text };
         else result = event.result;
       }
       if (!result) throw new AppError('ai.errors.noAnswer', 502);
-      const { title, body } = splitGeneratedText(content.channel, result.text, content.title);
-      const meta: VersionMeta = { hashtags: findHashtags(body) };
-      if (content.channel === 'newsletter') meta.subject = title;
-      const { content: updated, version } = await this.deps.contentRepository.addVersion(tenantId, contentId, {
-        version: {
-          title,
-          body,
-          meta,
-          source: isRegeneration ? 'regeneration' : 'generation',
-          aiCallId: result.callId,
-          modelId: result.model.modelId,
-          promptTemplateId: template?.id ?? null,
-          dnaSnapshotId: brand.snapshotId,
-          createdBy: null,
-        },
-        status: statusAfterGeneration(content.mode),
-        generation: {
-          dnaSnapshotId: brand.snapshotId,
-          promptLayersSnapshot: { ref: result.promptLayerSnapshotRef, model: result.model.modelId, provider: result.model.provider, offline: result.model.offline },
-        },
-      });
+      const model = { modelId: result.model.modelId, provider: result.model.provider, offline: result.model.offline };
+      const saved = await this.saveGeneration(tenantId, content, prepared, { text: result.text, callId: result.callId, snapshotRef: result.promptLayerSnapshotRef, model }, isRegeneration);
       counted = false;
-      const checked = await this.afterNewVersion(tenantId, updated, version, { moderate: true, userId });
+      const checked = await this.afterNewVersion(tenantId, saved.content, saved.version, { moderate: true, userId });
       const left = isRegeneration || content.currentVersionId ? (await this.regenerationsLeft(tenantId, contentId)).left : null;
       yield { type: 'done', content: checked.content, version: checked.version, regenerationsLeft: left };
     } catch (err) {
       if (counted) await this.deps.creditLedger.releaseRegeneration(tenantId, contentId).catch(() => undefined);
+      await this.deps.contentRepository.transition(tenantId, contentId, ['generating'], content.status);
+      throw err;
+    }
+  }
+
+  /**
+   * The request a first generation of this content would send (same prompt as `generate`), for the nightly batch:
+   * the pipeline queues it and hands the answer to `applyGeneratedText`.
+   */
+  async generationRequest(tenantId: string, contentId: string): Promise<GenerationRequest> {
+    const content = await this.requireContent(tenantId, contentId);
+    return (await this.prepareGeneration(tenantId, content, false)).request;
+  }
+
+  /**
+   * Records an answer obtained elsewhere (the nightly batch) as the content's first generated version, then runs the
+   * brand checks like `generate`. Idempotent: a content that already has a generated version, or is being generated,
+   * is left as it is (null).
+   */
+  async applyGeneratedText(tenantId: string, contentId: string, answer: { text: string; callId: string | null }): Promise<{ content: Content; version: ContentVersion } | null> {
+    const content = await this.requireContent(tenantId, contentId);
+    if (content.status !== 'draft' || (await this.hasGeneratedVersion(tenantId, contentId))) return null;
+    if (!(await this.deps.contentRepository.transition(tenantId, contentId, ['draft'], 'generating'))) return null;
+    try {
+      const prepared = await this.prepareGeneration(tenantId, content, false);
+      const call = answer.callId ? await this.deps.contentRepository.callModel(tenantId, answer.callId) : null;
+      const saved = await this.saveGeneration(
+        tenantId,
+        content,
+        prepared,
+        { text: answer.text, callId: answer.callId, snapshotRef: null, model: call ?? { modelId: null, provider: null, offline: false } },
+        false,
+      );
+      return await this.afterNewVersion(tenantId, saved.content, saved.version, { moderate: true, userId: null });
+    } catch (err) {
       await this.deps.contentRepository.transition(tenantId, contentId, ['generating'], content.status);
       throw err;
     }
@@ -315,12 +342,88 @@ export class ContentService {
     return this.detail(tenantId, contentId);
   }
 
+  /**
+   * One content left `generating` by a worker known to be dead (the pipeline took its lease over) goes back to a
+   * draft at once, without waiting for the stalled-generation delay.
+   */
+  async releaseGeneration(tenantId: string, contentId: string): Promise<void> {
+    await this.deps.contentRepository.transition(tenantId, contentId, ['generating'], 'draft');
+  }
+
   /** Contents left in `generating` by a process that stopped go back to what they were (draft if they have no text). */
   releaseStalledGenerations(now: Date = this.deps.clock.now()) {
     return this.deps.contentRepository.releaseStalledGenerations(new Date(now.getTime() - STALLED_GENERATION_MS));
   }
 
   // ---- internals ----
+
+  /** The prompt of a (re)generation, built from this tenant's rows only. */
+  private async prepareGeneration(tenantId: string, content: Content, isRegeneration: boolean): Promise<PreparedGeneration> {
+    const contentId = content.id;
+    const [detail, brand, dna, media, template, feedback] = await Promise.all([
+      this.deps.contentRepository.detail(tenantId, contentId),
+      this.deps.dnaService.tenantContext(tenantId),
+      this.deps.dnaService.current(tenantId),
+      this.mediaDescriptions(tenantId, contentId),
+      this.deps.contentRepository.promptTemplate(tenantId, isRegeneration ? 'studio.regenerate_content' : 'studio.generate_content', content.locale),
+      isRegeneration ? this.deps.contentRepository.latestFeedback(tenantId, contentId) : Promise.resolve(null),
+    ]);
+    const prompt = generationPrompt(template ?? FALLBACK_TEMPLATES[isRegeneration ? 'regenerate' : 'generate'], {
+      content,
+      brandTone: dna?.content.tone?.summary ?? null,
+      keywords: dna?.content.seo?.keywords ?? [],
+      campaignName: detail?.campaign?.name ?? null,
+      media,
+      previousVersion: detail?.current ? [detail.current.title, detail.current.body].filter(Boolean).join('\n\n') : undefined,
+      feedback,
+    });
+    return {
+      templateId: template?.id ?? null,
+      dnaSnapshotId: brand.snapshotId,
+      request: {
+        tenantId,
+        task: 'generation',
+        channel: content.channel,
+        prompt,
+        tenantContext: brand.text,
+        maxTokens: maxTokensFor(content.channel),
+        subject: { type: 'content', id: contentId },
+        dnaSnapshotId: brand.snapshotId ?? undefined,
+      },
+    };
+  }
+
+  /** The answer becomes the content's new version; the status follows the content's mode. */
+  private saveGeneration(
+    tenantId: string,
+    content: Content,
+    prepared: PreparedGeneration,
+    answer: { text: string; callId: string | null; snapshotRef: string | null; model: { modelId: string | null; provider: string | null; offline: boolean } },
+    isRegeneration: boolean,
+  ): Promise<{ content: Content; version: ContentVersion }> {
+    const { title, body } = splitGeneratedText(content.channel, answer.text, content.title);
+    const meta: VersionMeta = { hashtags: findHashtags(body) };
+    if (content.channel === 'newsletter') meta.subject = title;
+    return this.deps.contentRepository.addVersion(tenantId, content.id, {
+      version: {
+        title,
+        body,
+        meta,
+        source: isRegeneration ? 'regeneration' : 'generation',
+        aiCallId: answer.callId,
+        modelId: answer.model.modelId,
+        promptTemplateId: prepared.templateId,
+        dnaSnapshotId: prepared.dnaSnapshotId,
+        createdBy: null,
+      },
+      status: statusAfterGeneration(content.mode),
+      generation: {
+        dnaSnapshotId: prepared.dnaSnapshotId,
+        promptLayersSnapshot: { ref: answer.snapshotRef, model: answer.model.modelId, provider: answer.model.provider, offline: answer.model.offline },
+      },
+    });
+  }
+
 
   /** Brand safety, SEO record and — in auto mode — the approval gate, after any new version. */
   private async afterNewVersion(

@@ -110,6 +110,25 @@ export type StepItemPatch = Partial<Pick<StepItemRow, 'contentId' | 'contentVers
   addAttempt?: boolean;
 };
 
+export interface PlanItemRow {
+  id: string;
+  channel: string;
+  theme: string;
+  angle: string;
+  targetKeyword: string | null;
+  campaignId: string | null;
+  plannedDate: string;
+  plannedSlotAt: Date | null;
+  evergreenSourceContentId: string | null;
+  contentId: string | null;
+  status: 'planned' | 'generating' | 'generated' | 'skipped' | 'failed';
+  locale: string;
+  /** The item's content as it is now (null before it is created). */
+  contentStatus: string | null;
+  contentMode: string | null;
+  contentVersionId: string | null;
+}
+
 export interface RunOverviewRow {
   id: string;
   tenantId: string;
@@ -507,27 +526,72 @@ export class KnexPipelineRepository {
     });
   }
 
+  // ---- the plan's items and their contents (generation, publication) ----
+
+  planItems(tenantId: string, planId: string): Promise<PlanItemRow[]> {
+    return this.deps.database.forTenant(tenantId, async (trx) => {
+      const rows = await trx('editorialPlanItems as p')
+        .leftJoin('contents as c', 'c.id', 'p.contentId')
+        .where({ 'p.tenantId': tenantId, 'p.planId': planId })
+        .orderBy('p.position')
+        .select(
+          'p.id', 'p.channel', 'p.theme', 'p.angle', 'p.targetKeyword', 'p.campaignId', 'p.plannedDate', 'p.plannedSlotAt', 'p.evergreenSourceContentId',
+          'p.contentId', 'p.status', 'p.locale', 'c.status as contentStatus', 'c.mode as contentMode', 'c.currentVersionId as contentVersionId',
+        );
+      return rows.map((r) => ({ ...r, plannedDate: dateOnly(r.plannedDate) }));
+    });
+  }
+
+  /** Records the item's content and state (the content id is set once: a resumed run finds the same content). */
+  updatePlanItem(tenantId: string, planItemId: string, patch: { contentId?: string; status: PlanItemRow['status'] }): Promise<void> {
+    return this.deps.database.forTenant(tenantId, async (trx) => {
+      await trx('editorialPlanItems')
+        .where({ tenantId, id: planItemId })
+        .update({
+          status: patch.status,
+          ...(patch.contentId ? { contentId: trx.raw('coalesce(content_id, ?)', [patch.contentId]) } : {}),
+          updatedAt: trx.fn.now(),
+        });
+    });
+  }
+
+  /** What the AI calls made for a content cost (generation, batch answer, moderation of its versions). */
+  contentAiCost(tenantId: string, contentId: string): Promise<{ credits: number; costMicros: number }> {
+    return this.deps.database.forTenant(tenantId, async (trx) => {
+      const row = await trx('aiCalls')
+        .where({ tenantId })
+        .andWhere((q) =>
+          q
+            .where({ subjectType: 'content', subjectId: contentId })
+            .orWhere((v) => v.where('subjectType', 'content_version').whereIn('subjectId', trx('contentVersions').where({ tenantId, contentId }).select('id'))),
+        )
+        .first(trx.raw('coalesce(sum(credits_charged), 0)::int as credits'), trx.raw('coalesce(sum(cost_micros), 0)::bigint as cost_micros'));
+      return { credits: Number(row?.credits ?? 0), costMicros: Number(row?.costMicros ?? 0) };
+    });
+  }
+
   // ---- schedule ----
 
   /**
-   * Tenants whose monthly run is due (platform context): active, with a current brand DNA, the pipeline enabled, the
-   * run day and hour of this month passed in their own time zone, and no run yet for the month.
+   * Tenants whose run for next month is due (platform context): active, with a current brand DNA, the pipeline
+   * enabled, this month's run day and hour passed in their own time zone, and no run yet for next month. A run
+   * prepares the month ahead, so the client has time to approve and the nightly batch (-50 %) can do the writing.
    */
   tenantsDueForRun(now: Date): Promise<DueTenant[]> {
     return this.deps.database.asPlatform(async (trx) => {
       const { rows } = await trx.raw(
-        `select t.id as tenant_id, t.timezone, to_char(date_trunc('month', ?::timestamptz at time zone t.timezone), 'YYYY-MM-DD') as month
+        `select t.id as tenant_id, t.timezone, to_char(d.this_month + interval '1 month', 'YYYY-MM-DD') as month
            from tenants t
            left join pipeline_settings s on s.tenant_id = t.id
+           cross join lateral (select date_trunc('month', ?::timestamptz at time zone t.timezone) as this_month,
+                                      ?::timestamptz at time zone t.timezone as local_now) d
           where t.status = 'active'
             and coalesce(s.enabled, true)
-            and exists (select 1 from brand_dna d where d.tenant_id = t.id and d.is_current)
-            and (?::timestamptz at time zone t.timezone) >= date_trunc('month', ?::timestamptz at time zone t.timezone)
-                  + make_interval(days => coalesce(s.run_day, 1) - 1, hours => coalesce(s.run_hour, 2))
+            and exists (select 1 from brand_dna b where b.tenant_id = t.id and b.is_current)
+            and d.local_now >= d.this_month + make_interval(days => coalesce(s.run_day, 1) - 1, hours => coalesce(s.run_hour, 2))
             and not exists (
-              select 1 from pipeline_runs r
-               where r.tenant_id = t.id and r.month = date_trunc('month', ?::timestamptz at time zone t.timezone)::date)`,
-        [now, now, now, now],
+              select 1 from pipeline_runs r where r.tenant_id = t.id and r.month = (d.this_month + interval '1 month')::date)`,
+        [now, now],
       );
       return (rows as { tenant_id: string; timezone: string; month: string }[]).map((r) => ({ tenantId: r.tenant_id, timezone: r.timezone, month: r.month }));
     });

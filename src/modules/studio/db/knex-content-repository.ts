@@ -68,7 +68,7 @@ export interface NewContent {
   toneOverride: string | null;
   campaignId: string | null;
   locale: string;
-  createdBy: string;
+  createdBy: string | null;
   /** The slot the content is proposed at (a calendar_slots row is made with it). */
   slot: { startsAt: Date; source: 'optimal' | 'manual' | 'plan' };
   /** Media of the tenant's library to publish with it, in order (ids of other tenants are refused). */
@@ -109,9 +109,17 @@ export class KnexContentRepository {
   constructor(private readonly deps: { database: Database }) {}
 
   /** Null when one of the media is not the tenant's. */
-  create(tenantId: string, input: NewContent): Promise<Content | null> {
+  /**
+   * A new draft with its slot (and media). With an `id` the creation is idempotent: a content of that id already
+   * there is returned as it is (the pipeline derives ids from its idempotency keys, so a resumed run finds its own).
+   */
+  create(tenantId: string, input: NewContent & { id?: string }): Promise<Content | null> {
     return this.deps.database.forTenant(tenantId, async (trx) => {
       const { slot, mediaIds, ...fields } = input;
+      if (input.id) {
+        const existing = await trx('contents as c').where({ 'c.tenantId': tenantId, 'c.id': input.id }).first(CONTENT_COLUMNS);
+        if (existing) return toContent(existing);
+      }
       if (mediaIds.length) {
         const owned = await trx('mediaAssets').where({ tenantId }).whereIn('id', mediaIds).whereNot('status', 'archived').pluck('id');
         if (owned.length !== new Set(mediaIds).size) return null;
@@ -126,6 +134,18 @@ export class KnexContentRepository {
         );
       }
       return toContent(row);
+    });
+  }
+
+  /** The model that answered a call (a nightly batch answer carries only the call). */
+  callModel(tenantId: string, callId: string): Promise<{ modelId: string; provider: string; offline: boolean } | null> {
+    return this.deps.database.forTenant(tenantId, async (trx) => {
+      const row = await trx('aiCalls as a')
+        .join('aiModels as m', 'm.id', 'a.modelId')
+        .join('aiProviders as p', 'p.id', 'a.providerId')
+        .where({ 'a.tenantId': tenantId, 'a.id': callId })
+        .first('m.modelId', 'p.code as provider');
+      return row ? { modelId: row.modelId, provider: row.provider, offline: row.provider === 'offline' } : null;
     });
   }
 
