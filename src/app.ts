@@ -17,6 +17,7 @@ import { calendarRoutes } from './modules/calendar/index.js';
 import { publishingRoutes, smsWebhookRoutes } from './modules/publishing/index.js';
 import { studioRoutes } from './modules/studio/index.js';
 import { pipelineRoutes } from './modules/pipeline/index.js';
+import { watchRoutes } from './modules/watch/index.js';
 import { PORTAL_NAV, portalRouter } from './modules/portal/index.js';
 import { tenancyRouter } from './modules/tenancy/index.js';
 import { AppError, ValidationError } from './shared/errors.js';
@@ -137,6 +138,7 @@ export function createApp(cradle: Cradle): express.Express {
   app.use(calendarRoutes(cradle));
   app.use(publishingRoutes(cradle));
   app.use(pipelineRoutes(cradle));
+  app.use(watchRoutes(cradle));
   app.use(portalRouter());
 
   app.use((req, _res, next) => next(new AppError('common.errors.notFound', 404)));

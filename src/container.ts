@@ -21,6 +21,7 @@ import { pipelineJobs, registerPipeline, type PipelineCradle } from './modules/p
 import { publishingJobs, registerPublishing, type PublishingCradle } from './modules/publishing/index.js';
 import { registerStudio, studioJobs, type StudioCradle } from './modules/studio/index.js';
 import { registerTenancy, tenancyJobs, type TenancyCradle } from './modules/tenancy/index.js';
+import { registerWatch, watchJobs, type WatchCradle } from './modules/watch/index.js';
 
 export interface KernelCradle {
   config: Config;
@@ -36,7 +37,7 @@ export interface KernelCradle {
   mailer: Mailer;
 }
 
-export type Cradle = KernelCradle & TenancyCradle & AiCradle & BillingCradle & BrandCradle & StudioCradle & CalendarCradle & PublishingCradle & PipelineCradle;
+export type Cradle = KernelCradle & TenancyCradle & AiCradle & BillingCradle & BrandCradle & StudioCradle & CalendarCradle & PublishingCradle & PipelineCradle & WatchCradle;
 
 export interface DatabaseTarget {
   url: string;
@@ -76,11 +77,12 @@ export function buildContainer(
   registerStudio(container);
   registerCalendar(container);
   registerPublishing(container);
+  registerWatch(container);
   registerPipeline(container);
   container.register(overrides as Record<string, Resolver<unknown>>);
   return container;
 }
 
 export function allJobs(cradle: Cradle): JobDefinition[] {
-  return [...tenancyJobs(cradle), ...aiJobs(cradle), ...billingJobs(cradle), ...brandJobs(cradle), ...studioJobs(cradle), ...calendarJobs(cradle), ...publishingJobs(cradle), ...pipelineJobs(cradle)];
+  return [...tenancyJobs(cradle), ...aiJobs(cradle), ...billingJobs(cradle), ...brandJobs(cradle), ...studioJobs(cradle), ...calendarJobs(cradle), ...publishingJobs(cradle), ...pipelineJobs(cradle), ...watchJobs(cradle)];
 }
