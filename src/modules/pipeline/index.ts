@@ -4,9 +4,13 @@ import type { Config } from '../../config.js';
 import type { JobDefinition } from '../../shared/jobs.js';
 import { Semaphore } from '../../shared/semaphore.js';
 import type { Logger } from '../../shared/logger.js';
+import { KnexPerformanceRepository } from './db/knex-performance-repository.js';
 import { KnexPipelineRepository } from './db/knex-pipeline-repository.js';
+import { KnexPlanRepository } from './db/knex-plan-repository.js';
 import type { StepHandler } from './ports.js';
+import { pipelineAdminRoutes, pipelineRunRoutes, type PipelineRouteDeps } from './routes.js';
 import { PipelineService } from './run-service.js';
+import { PipelineSettingsService } from './settings-service.js';
 import { PipelineRunner } from './runner.js';
 import { AnalyticsStep } from './steps/analytics-step.js';
 import { DnaMergeStep } from './steps/dna-merge-step.js';
@@ -24,6 +28,9 @@ export { PipelineRunner } from './runner.js';
 export interface PipelineCradle {
   pipelineRepository: KnexPipelineRepository;
   pipelineService: PipelineService;
+  performanceRepository: KnexPerformanceRepository;
+  planRepository: KnexPlanRepository;
+  pipelineSettingsService: PipelineSettingsService;
   pipelineRunner: PipelineRunner;
   /** AI calls in flight at once for this worker's runs (the provider concurrency the throughput is bounded by). */
   pipelineAiLimiter: Semaphore;
@@ -43,6 +50,9 @@ export function registerPipeline(container: AwilixContainer): void {
     pipelineRepository: asClass(KnexPipelineRepository).singleton(),
     pipelineAiLimiter: asFunction(({ config }: { config: Config }) => new Semaphore(config.pipeline.aiConcurrency)).singleton(),
     pipelineService: asClass(PipelineService).singleton(),
+    performanceRepository: asClass(KnexPerformanceRepository).singleton(),
+    planRepository: asClass(KnexPlanRepository).singleton(),
+    pipelineSettingsService: asClass(PipelineSettingsService).singleton(),
     pipelineRunner: asClass(PipelineRunner)
       .singleton()
       .disposer((runner) => runner.stop()),
@@ -65,8 +75,11 @@ export function registerPipeline(container: AwilixContainer): void {
   });
 }
 
-export function pipelineRoutes(_cradle: unknown): Router {
-  return Router();
+export function pipelineRoutes(cradle: PipelineRouteDeps): Router {
+  const router = Router();
+  router.use(pipelineRunRoutes(cradle));
+  router.use(pipelineAdminRoutes(cradle));
+  return router;
 }
 
 export function pipelineJobs(cradle: PipelineCradle & { logger: Logger }): JobDefinition[] {

@@ -8,7 +8,7 @@ import type { CreditLedger } from '../billing/ports.js';
 import { maxTokensFor } from '../studio/generation-prompt.js';
 import type { Channel } from '../studio/domain.js';
 import type { KnexPipelineRepository, RunOverviewRow } from './db/knex-pipeline-repository.js';
-import { LIVE_RUN_STATUSES, monthOf, RESUMABLE_RUN_STATUSES, type PipelineRun, type RunStatus, type RunTrigger, type RunWithSteps, type StepName } from './domain.js';
+import { isMonth, LIVE_RUN_STATUSES, monthOf, nextMonth, RESUMABLE_RUN_STATUSES, type PipelineRun, type RunStatus, type RunTrigger, type RunWithSteps, type StepName } from './domain.js';
 
 const E = 'pipeline.errors';
 
@@ -75,7 +75,7 @@ export class PipelineService {
   }
 
   /**
-   * Starts the month's run (the current month in the tenant's zone unless given). When the estimate is beyond the
+   * Starts a month's run (next month in the tenant's zone unless given: a run prepares the month ahead). When the estimate is beyond the
    * budget the run is recorded as `budget_exhausted` with the reason and nothing else happens. A month that already
    * has a live run gets `pipeline.errors.alreadyRunning` (409).
    */
@@ -83,7 +83,8 @@ export class PipelineService {
     const repo = this.deps.pipelineRepository;
     const now = this.deps.clock.now();
     const [profile, settings, estimate] = await Promise.all([repo.tenantProfile(tenantId), repo.settings(tenantId), this.estimate(tenantId)]);
-    const month = options.month ?? monthOf(now, profile.timezone);
+    const month = options.month ?? nextMonth(monthOf(now, profile.timezone));
+    if (!isMonth(month)) throw new AppError(`${E}.invalidMonth`, 422);
     const fits = estimate.fits;
     const { run, live } = await repo.createRun(tenantId, {
       month,

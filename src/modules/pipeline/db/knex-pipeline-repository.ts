@@ -124,6 +124,7 @@ export interface PlanItemRow {
   status: 'planned' | 'generating' | 'generated' | 'skipped' | 'failed';
   locale: string;
   /** The item's content as it is now (null before it is created). */
+  contentTitle: string | null;
   contentStatus: string | null;
   contentMode: string | null;
   contentVersionId: string | null;
@@ -536,7 +537,8 @@ export class KnexPipelineRepository {
         .orderBy('p.position')
         .select(
           'p.id', 'p.channel', 'p.theme', 'p.angle', 'p.targetKeyword', 'p.campaignId', 'p.plannedDate', 'p.plannedSlotAt', 'p.evergreenSourceContentId',
-          'p.contentId', 'p.status', 'p.locale', 'c.status as contentStatus', 'c.mode as contentMode', 'c.currentVersionId as contentVersionId',
+          'p.contentId', 'p.status', 'p.locale', 'c.title as contentTitle', 'c.status as contentStatus', 'c.mode as contentMode',
+          'c.currentVersionId as contentVersionId',
         );
       return rows.map((r) => ({ ...r, plannedDate: dateOnly(r.plannedDate) }));
     });
@@ -567,6 +569,15 @@ export class KnexPipelineRepository {
         )
         .first(trx.raw('coalesce(sum(credits_charged), 0)::int as credits'), trx.raw('coalesce(sum(cost_micros), 0)::bigint as cost_micros'));
       return { credits: Number(row?.credits ?? 0), costMicros: Number(row?.costMicros ?? 0) };
+    });
+  }
+
+  /** Who started a run, as shown on its page (users are readable in the tenant's context, like other screens' authors). */
+  memberName(tenantId: string, userId: string | null): Promise<string | null> {
+    if (!userId) return Promise.resolve(null);
+    return this.deps.database.forTenant(tenantId, async (trx) => {
+      const row = await trx('users').where({ id: userId }).first('name', 'email');
+      return row ? ((row.name as string) || (row.email as string)) : null;
     });
   }
 

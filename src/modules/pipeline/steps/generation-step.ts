@@ -139,9 +139,9 @@ export class GenerationStep implements StepHandler {
     if (stop) return { status: 'stopped' };
     if (counts.retry) throw new Error(`pipeline: ${counts.retry} item(s) could not be generated yet`);
     const queued = counts.queued;
-    const output = { items: items.length, generated: done + counts.generated, queuedInBatch: queued, skipped: counts.skipped };
+    const output = { items: items.length, generated: done + counts.generated, viaBatch: queued, skipped: counts.skipped };
     if (queued) {
-      return { status: 'waiting', until: new Date(this.deps.clock.now().getTime() + BATCH_RECHECK_MS), output: { ...output, waitingFor: 'nightly_batch' } };
+      return { status: 'waiting', until: new Date(this.deps.clock.now().getTime() + BATCH_RECHECK_MS), output: { ...output, waitingFor: 'nightlyBatch' } };
     }
     return { status: 'succeeded', output };
   }

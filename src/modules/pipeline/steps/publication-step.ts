@@ -42,12 +42,12 @@ export class PublicationStep implements StepHandler {
     }
 
     // Counted from the contents as they are now, so a resumed step reports the whole month.
-    const counts = { scheduled: 0, queued: 0, drafts: 0, leftToClient: 0 };
+    const counts = { scheduled: 0, queuedForApproval: 0, drafts: 0, leftToClient: 0 };
     const now = run.editorialPlanId ? await repo.planItems(tenantId, run.editorialPlanId) : [];
     for (const p of now) {
       if (!generated.has(p.id)) continue;
       if (p.contentStatus === 'scheduled' || p.contentStatus === 'approved') counts.scheduled++;
-      else if (p.contentStatus === 'pending_approval') counts.queued++;
+      else if (p.contentStatus === 'pending_approval') counts.queuedForApproval++;
       else if (p.contentStatus === 'draft') counts.drafts++;
       else counts.leftToClient++;
     }
