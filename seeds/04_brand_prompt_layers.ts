@@ -351,6 +351,15 @@ const PLAN_SCHEMA = {
   },
 } as const;
 
+const MONTH_BRIEF_SCHEMA = {
+  type: 'object',
+  required: ['brief', 'sources'],
+  properties: {
+    brief: { type: 'string' },
+    sources: { type: 'array', items: { type: 'integer', minimum: 1 } },
+  },
+} as const;
+
 const TEMPLATES: TemplateSeed[] = [
   {
     code: 'studio.generate_content',
@@ -418,6 +427,23 @@ const TEMPLATES: TemplateSeed[] = [
     body: {
       fr: "ADN de la marque :\n{{brand_dna}}\n\nMois : {{month}}\nCanaux actifs et nombre de publications visé par canal : {{channels}} / {{posts_per_channel}}\nCampagnes en cours : {{campaigns}}\nTemps forts du mois (fêtes, saisons, événements locaux) : {{events}}\nFaits marquants de la veille concurrentielle : {{watch_highlights}}\nContenus evergreen à recycler : {{evergreen_candidates}}\nMots-clés prioritaires : {{keywords}}\nBrief du mois donné par le client :\n{{monthly_brief}}\n\nConsignes :\n- Répartis les publications sur le mois, sans deux sujets identiques la même semaine sur un même canal.\n- Alterne les angles : expertise, coulisses, offre, preuve sociale, conseil pratique, actualité locale.\n- Relie chaque élément à une campagne quand c'est pertinent et propose un mot-clé cible pour les articles.\n- N'ajoute aucun envoi SMS un dimanche ou un jour férié.\n- Résume en deux phrases la logique du planning dans « summary ».",
       en: "Brand DNA:\n{{brand_dna}}\n\nMonth: {{month}}\nActive channels and target number of posts per channel: {{channels}} / {{posts_per_channel}}\nRunning campaigns: {{campaigns}}\nHighlights of the month (holidays, seasons, local events): {{events}}\nCompetitive watch highlights: {{watch_highlights}}\nEvergreen contents to recycle: {{evergreen_candidates}}\nPriority keywords: {{keywords}}\nThe client's brief for the month:\n{{monthly_brief}}\n\nInstructions:\n- Spread posts over the month, never two identical topics in the same week on the same channel.\n- Vary the angles: expertise, behind the scenes, offer, social proof, practical advice, local news.\n- Link each item to a campaign where relevant and suggest a target keyword for articles.\n- Schedule no SMS on a Sunday or a public holiday.\n- Summarise the plan's logic in two sentences in \"summary\".",
+    },
+  },
+  {
+    code: 'pipeline.month_brief',
+    task: 'summarization',
+    channel: null,
+    outputFormat: 'json',
+    variables: ['month', 'priorities', 'sources'],
+    outputSchema: MONTH_BRIEF_SCHEMA,
+    title: { fr: 'Rédiger le brief sourcé du mois', en: "Write the month's sourced brief" },
+    systemPrompt: {
+      fr: "Tu es responsable éditorial d'une petite entreprise : tu résumes la matière du mois en un brief court, factuel et sourcé. Tu réponds uniquement par un objet JSON conforme au schéma fourni.",
+      en: "You are the editorial lead of a small business: you sum up the month's material as a short, factual, sourced brief. You answer only with a JSON object that follows the given schema.",
+    },
+    body: {
+      fr: "Mois préparé : {{month}}\n\nPriorités du client, par ordre d'importance :\n{{priorities}}\n\nSources du mois (numérotées) :\n{{sources}}\n\nConsignes :\n- Rédige le brief du mois en quelques paragraphes courts : ce que le client veut mettre en avant, les offres, événements et actualités avec leurs dates, ce que la veille concurrentielle et les performances du mois dernier suggèrent.\n- Cite chaque fait avec le numéro de sa source entre crochets, par exemple [2] ; n'invente ni fait ni numéro.\n- S'il n'y a aucune source, dis que le mois sera construit à partir de l'ADN de marque, de la veille et des performances.\n- Dans « sources », donne les numéros des sources utilisées.",
+      en: "Month being prepared: {{month}}\n\nThe client's priorities, most important first:\n{{priorities}}\n\nThe month's sources (numbered):\n{{sources}}\n\nInstructions:\n- Write the month brief in a few short paragraphs: what the client wants to highlight, the offers, events and news with their dates, what the competitive watch and last month's performance suggest.\n- Cite every fact with its source's number in square brackets, e.g. [2]; never invent a fact or a number.\n- If there is no source, say the month will be built from the brand DNA, the watch and the performance.\n- In \"sources\", list the numbers of the sources used.",
     },
   },
 ];

@@ -6,11 +6,15 @@ import { Semaphore } from '../../shared/semaphore.js';
 import type { Logger } from '../../shared/logger.js';
 import { KnexPerformanceRepository } from './db/knex-performance-repository.js';
 import { KnexPipelineRepository } from './db/knex-pipeline-repository.js';
+import { KnexMonthlySessionRepository } from './db/knex-session-repository.js';
 import { KnexPlanRepository } from './db/knex-plan-repository.js';
 import type { StepHandler } from './ports.js';
 import { pipelineAdminRoutes, pipelineRunRoutes, type PipelineRouteDeps } from './routes.js';
 import { PipelineService } from './run-service.js';
 import { PipelineSettingsService } from './settings-service.js';
+import { SessionReminders } from './session-reminders.js';
+import { sessionRoutes } from './session-routes.js';
+import { MonthlySessionService } from './session-service.js';
 import { PipelineRunner } from './runner.js';
 import { AnalyticsStep } from './steps/analytics-step.js';
 import { DnaMergeStep } from './steps/dna-merge-step.js';
@@ -30,6 +34,9 @@ export interface PipelineCradle {
   pipelineService: PipelineService;
   performanceRepository: KnexPerformanceRepository;
   planRepository: KnexPlanRepository;
+  monthlySessionRepository: KnexMonthlySessionRepository;
+  monthlySessionService: MonthlySessionService;
+  sessionReminders: SessionReminders;
   pipelineSettingsService: PipelineSettingsService;
   pipelineRunner: PipelineRunner;
   /** AI calls in flight at once for this worker's runs (the provider concurrency the throughput is bounded by). */
@@ -52,6 +59,9 @@ export function registerPipeline(container: AwilixContainer): void {
     pipelineService: asClass(PipelineService).singleton(),
     performanceRepository: asClass(KnexPerformanceRepository).singleton(),
     planRepository: asClass(KnexPlanRepository).singleton(),
+    monthlySessionRepository: asClass(KnexMonthlySessionRepository).singleton(),
+    monthlySessionService: asClass(MonthlySessionService).singleton(),
+    sessionReminders: asClass(SessionReminders).singleton(),
     pipelineSettingsService: asClass(PipelineSettingsService).singleton(),
     pipelineRunner: asClass(PipelineRunner)
       .singleton()
@@ -75,8 +85,9 @@ export function registerPipeline(container: AwilixContainer): void {
   });
 }
 
-export function pipelineRoutes(cradle: PipelineRouteDeps): Router {
+export function pipelineRoutes(cradle: PipelineRouteDeps & Parameters<typeof sessionRoutes>[0]): Router {
   const router = Router();
+  router.use(sessionRoutes(cradle));
   router.use(pipelineRunRoutes(cradle));
   router.use(pipelineAdminRoutes(cradle));
   return router;
@@ -97,6 +108,11 @@ export function pipelineJobs(cradle: PipelineCradle & { logger: Logger }): JobDe
       name: 'pipeline:advance-runs',
       every: '15 seconds',
       run: () => cradle.pipelineRunner.tick(),
+    },
+    {
+      name: 'pipeline:remind-sessions',
+      every: '1 hour',
+      run: () => cradle.sessionReminders.run(),
     },
   ];
 }
