@@ -17,6 +17,8 @@ export interface Benchmark {
 const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   http: () => import('./http.js'),
   gateway: () => import('./gateway.js'),
+  pipeline: () => import('./pipeline.js'),
+  watch: () => import('./watch.js'),
 };
 
 const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');

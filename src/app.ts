@@ -18,6 +18,7 @@ import { publishingRoutes, smsWebhookRoutes } from './modules/publishing/index.j
 import { studioRoutes } from './modules/studio/index.js';
 import { pipelineRoutes } from './modules/pipeline/index.js';
 import { watchRoutes } from './modules/watch/index.js';
+import { watchNavBadge } from './modules/watch/nav-badge.js';
 import { PORTAL_NAV, portalRouter } from './modules/portal/index.js';
 import { tenancyRouter } from './modules/tenancy/index.js';
 import { AppError, ValidationError } from './shared/errors.js';
@@ -126,6 +127,7 @@ export function createApp(cradle: Cradle): express.Express {
     res.locals.nav = PORTAL_NAV;
     next();
   });
+  app.use(watchNavBadge(cradle));
   app.use(csrfProtection);
 
   app.get('/', (req, res) => res.redirect(303, req.viewer ? authService.landingPath(req.viewer) : '/login'));

@@ -7,6 +7,7 @@ export const PORTAL_NAV = [
   { key: 'dashboard', href: '/app' },
   { key: 'brand', href: '/app/brand' },
   { key: 'studio', href: '/app/studio' },
+  { key: 'pipeline', href: '/app/pipeline' },
   { key: 'calendar', href: '/app/calendar' },
   { key: 'approvals', href: '/app/approvals' },
   { key: 'media', href: '/app/media' },
@@ -20,7 +21,7 @@ export const PORTAL_NAV = [
 ] as const;
 
 /** Modules whose screens are not built yet: their page says so plainly (and which issue brings it). */
-const COMING = ['watch', 'subscription'] as const;
+const COMING = ['subscription'] as const;
 
 export function portalRouter(): Router {
   const router = Router();
