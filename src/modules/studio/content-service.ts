@@ -343,6 +343,16 @@ export class ContentService {
   }
 
   /**
+   * Brand safety for a current version that never got its verdict (its process stopped between writing the version
+   * and checking it): the pipeline calls this when it resumes. A version already checked is left as it is.
+   */
+  async checkIfUnchecked(tenantId: string, contentId: string): Promise<void> {
+    const detail = await this.detail(tenantId, contentId);
+    if (!detail.current || detail.current.brandSafetyCheckedAt) return;
+    await this.checkBrandSafety(tenantId, detail.content, detail.current, { moderate: detail.current.aiCallId !== null, userId: null });
+  }
+
+  /**
    * One content left `generating` by a worker known to be dead (the pipeline took its lease over) goes back to a
    * draft at once, without waiting for the stalled-generation delay.
    */

@@ -84,7 +84,7 @@ export class GenerationStep implements StepHandler {
     const batchAvailable = run.useNightlyBatch && (await this.hasBatchRoute(tenantId));
     const counts = { generated: 0, queued: 0, skipped: 0, retry: 0 };
     let stop = false;
-    let exhausted: BudgetExhaustedError | null = null;
+    let exhausted = false;
 
     const todo = items.filter((i) => i.status !== 'succeeded' && i.status !== 'skipped');
     const done = items.length - todo.length;
@@ -102,7 +102,7 @@ export class GenerationStep implements StepHandler {
       }
       const estimate = await this.estimate(tenantId, planItem.channel as Channel, estimates);
       if (budget.committed + estimate > budget.limit) {
-        exhausted ??= new BudgetExhaustedError({ spent: budget.committed, budget: budget.limit, done: done + counts.generated, total: items.length });
+        exhausted = true;
         return;
       }
       budget.committed += estimate;
@@ -118,7 +118,7 @@ export class GenerationStep implements StepHandler {
       } catch (err) {
         budget.committed -= estimate;
         if (err instanceof AppError && err.code === 'billing.errors.insufficientCredits') {
-          exhausted ??= new BudgetExhaustedError({ spent: budget.committed, budget: budget.limit, done: done + counts.generated, total: items.length });
+          exhausted = true;
           return;
         }
         if (err instanceof AppError && err.status < 500 && err.status !== 429) {
@@ -135,7 +135,8 @@ export class GenerationStep implements StepHandler {
     };
     await inParallel(todo, this.deps.config.pipeline.aiConcurrency, worker);
 
-    if (exhausted) throw exhausted;
+    // Counted once every lane has finished: items still being written when the budget ran out are done by now.
+    if (exhausted) throw new BudgetExhaustedError({ spent: budget.committed, budget: budget.limit, done: done + counts.generated, total: items.length });
     if (stop) return { status: 'stopped' };
     if (counts.retry) throw new Error(`pipeline: ${counts.retry} item(s) could not be generated yet`);
     const queued = counts.queued;
@@ -164,7 +165,10 @@ export class GenerationStep implements StepHandler {
       await repo.updateStepItem(tenantId, item.id, { contentId, status: 'running', startedAt: this.deps.clock.now(), addAttempt: true });
       await repo.updatePlanItem(tenantId, planItem.id, { contentId, status: 'generating' });
     }
-    if (content.currentVersionId && content.status !== 'generating') return 'generated'; // written before a crash
+    if (content.currentVersionId && content.status !== 'generating') {
+      await contents.checkIfUnchecked(tenantId, contentId); // written before a crash, maybe not checked yet
+      return 'generated';
+    }
     if (content.status === 'generating') await contents.releaseGeneration(tenantId, contentId); // its worker died
     if (content.status !== 'draft' && content.status !== 'generating') {
       throw new AppError('studio.errors.notEditable', 409, { status: content.status });
