@@ -16,6 +16,7 @@ import { brandRoutes } from './modules/brand/index.js';
 import { calendarRoutes } from './modules/calendar/index.js';
 import { publishingRoutes, smsWebhookRoutes } from './modules/publishing/index.js';
 import { studioRoutes } from './modules/studio/index.js';
+import { analyticsRoutes } from './modules/analytics/index.js';
 import { pipelineRoutes } from './modules/pipeline/index.js';
 import { watchRoutes } from './modules/watch/index.js';
 import { watchNavBadge } from './modules/watch/nav-badge.js';
@@ -141,6 +142,7 @@ export function createApp(cradle: Cradle): express.Express {
   app.use(publishingRoutes(cradle));
   app.use(pipelineRoutes(cradle));
   app.use(watchRoutes(cradle));
+  app.use(analyticsRoutes(cradle));
   app.use(portalRouter());
 
   app.use((req, _res, next) => next(new AppError('common.errors.notFound', 404)));

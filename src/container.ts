@@ -14,6 +14,7 @@ import type { JobDefinition } from './shared/jobs.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import type { Mailer } from './shared/mailer.js';
 import { aiJobs, registerAi, type AiCradle } from './modules/ai/index.js';
+import { analyticsJobs, registerAnalytics, type AnalyticsCradle } from './modules/analytics/index.js';
 import { billingJobs, registerBilling, type BillingCradle } from './modules/billing/index.js';
 import { brandJobs, registerBrand, type BrandCradle } from './modules/brand/index.js';
 import { calendarJobs, registerCalendar, type CalendarCradle } from './modules/calendar/index.js';
@@ -37,7 +38,7 @@ export interface KernelCradle {
   mailer: Mailer;
 }
 
-export type Cradle = KernelCradle & TenancyCradle & AiCradle & BillingCradle & BrandCradle & StudioCradle & CalendarCradle & PublishingCradle & PipelineCradle & WatchCradle;
+export type Cradle = KernelCradle & TenancyCradle & AiCradle & BillingCradle & BrandCradle & StudioCradle & CalendarCradle & PublishingCradle & PipelineCradle & WatchCradle & AnalyticsCradle;
 
 export interface DatabaseTarget {
   url: string;
@@ -79,10 +80,11 @@ export function buildContainer(
   registerPublishing(container);
   registerWatch(container);
   registerPipeline(container);
+  registerAnalytics(container);
   container.register(overrides as Record<string, Resolver<unknown>>);
   return container;
 }
 
 export function allJobs(cradle: Cradle): JobDefinition[] {
-  return [...tenancyJobs(cradle), ...aiJobs(cradle), ...billingJobs(cradle), ...brandJobs(cradle), ...studioJobs(cradle), ...calendarJobs(cradle), ...publishingJobs(cradle), ...pipelineJobs(cradle), ...watchJobs(cradle)];
+  return [...tenancyJobs(cradle), ...aiJobs(cradle), ...billingJobs(cradle), ...brandJobs(cradle), ...studioJobs(cradle), ...calendarJobs(cradle), ...publishingJobs(cradle), ...pipelineJobs(cradle), ...watchJobs(cradle), ...analyticsJobs(cradle)];
 }
