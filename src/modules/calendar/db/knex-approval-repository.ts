@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../../adapters/db/database.js';
 import type { BrandSafetyStatus, Channel, ContentStatus } from '../../studio/domain.js';
+import { membersWithPermission } from '../../../adapters/db/tenant-members.js';
 import {
   CARD_HISTORY,
   QUEUE_LIMIT,
@@ -391,11 +392,7 @@ export class KnexApprovalRepository {
         .where('s.startsAt', '<=', to)
         .orderBy('s.startsAt')
         .select('s.id as slotId', 'c.id as contentId', 'c.channel', trx.raw(`coalesce(nullif(c.title, ''), v.title, '') as title`), 's.startsAt');
-      const recipients = await trx('memberships as m')
-        .join('users as u', 'u.id', 'm.userId')
-        .join('roles as r', 'r.id', 'm.roleId')
-        .where({ 'm.scope': 'tenant', 'm.tenantId': tenantId, 'u.status': 'active' })
-        .whereRaw('? = any(r.permissions)', ['content.approve'])
+      const recipients = await membersWithPermission(trx, tenantId, 'content.approve')
         .orderBy('u.email')
         .select('u.email', 'u.name');
       return { tenant, items, recipients };

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../../adapters/db/database.js';
 import { MAX_ITEMS, type ItemForm, type MonthlySession, type Priority, type SessionItem, type SessionItemKind } from '../session-domain.js';
+import { membersWithPermission } from '../../../adapters/db/tenant-members.js';
 
 const SESSION_COLUMNS = [
   'id', 'tenantId', 'month', 'status', 'textInput', 'audioInputId', 'audioMediaAssetId', 'audioTranscript', 'transcriptAiCallId', 'priorities',
@@ -331,11 +332,7 @@ export class KnexMonthlySessionRepository {
   reminderAudience(tenantId: string): Promise<ReminderAudience> {
     return this.deps.database.forTenant(tenantId, async (trx) => {
       const tenant = await trx('tenants').where({ id: tenantId }).first('name', 'locale', 'timezone');
-      const recipients = await trx('memberships as m')
-        .join('users as u', 'u.id', 'm.userId')
-        .join('roles as r', 'r.id', 'm.roleId')
-        .where({ 'm.scope': 'tenant', 'm.tenantId': tenantId, 'u.status': 'active' })
-        .whereRaw('? = any(r.permissions)', ['content.write'])
+      const recipients = await membersWithPermission(trx, tenantId, 'content.write')
         .orderBy('u.email')
         .select('u.email', 'u.name');
       return { tenant, recipients };

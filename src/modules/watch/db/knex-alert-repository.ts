@@ -1,6 +1,7 @@
 import type { Database } from '../../../adapters/db/database.js';
 import type { ChangeKind, Significance } from '../domain.js';
 import { changeColumns, type ChangeRecord } from './knex-change-repository.js';
+import { membersWithPermission } from '../../../adapters/db/tenant-members.js';
 
 export type EmailFrequency = 'immediate' | 'daily' | 'off';
 
@@ -56,11 +57,7 @@ export class KnexAlertRepository {
     return this.deps.database.forTenant(tenantId, async (trx) => {
       const tenant = await trx('tenants').where({ id: tenantId }).first('timezone', 'locale');
       const changes = await trx('watchChanges').where({ tenantId }).whereIn('id', changeIds).select('id', 'kind', 'significance');
-      const recipients = await trx('memberships as m')
-        .join('users as u', 'u.id', 'm.userId')
-        .join('roles as r', 'r.id', 'm.roleId')
-        .where({ 'm.scope': 'tenant', 'm.tenantId': tenantId, 'u.status': 'active' })
-        .whereRaw('? = any(r.permissions)', [PERMISSION])
+      const recipients = await membersWithPermission(trx, tenantId, PERMISSION)
         .distinct('u.id as userId');
       const preferences = await trx('alertPreferences')
         .where({ tenantId })

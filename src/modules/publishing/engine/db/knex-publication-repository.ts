@@ -3,6 +3,7 @@ import type { Database } from '../../../../adapters/db/database.js';
 import type { SecretBox } from '../../../../adapters/crypto/secret-box.js';
 import { SOCIAL_CHANNELS, type AccountCredentials, type ConnectedAccount, type PublishResult, type SocialChannel } from '../../ports.js';
 import { PUBLISH_MESSAGE_KIND, publicationKey, type AccountStatus, type PublicationStatus, type PublicationView, type SandboxPayload } from '../domain.js';
+import { membersWithPermission } from '../../../../adapters/db/tenant-members.js';
 
 /** An outbox message a relay now owns until `lockedUntil`. */
 export interface ClaimedMessage {
@@ -393,11 +394,7 @@ export class KnexPublicationRepository {
   alertData(tenantId: string): Promise<FailureAlertData> {
     return this.deps.database.forTenant(tenantId, async (trx) => {
       const tenant = await trx('tenants').where({ id: tenantId }).first('name', 'locale', 'timezone');
-      const recipients = await trx('memberships as m')
-        .join('users as u', 'u.id', 'm.userId')
-        .join('roles as r', 'r.id', 'm.roleId')
-        .where({ 'm.scope': 'tenant', 'm.tenantId': tenantId, 'u.status': 'active' })
-        .whereRaw('? = any(r.permissions)', ['publishing.manage'])
+      const recipients = await membersWithPermission(trx, tenantId, 'publishing.manage')
         .orderBy('u.email')
         .select('u.email', 'u.name');
       return { tenant, recipients };
