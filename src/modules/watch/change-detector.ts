@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Logger } from '../../shared/logger.js';
 import type { AlertService } from './alert-service.js';
 import type { KnexChangeRepository } from './db/knex-change-repository.js';
-import type { ChangeKind, ChangeSink, DetectionInput, ExtractedFields, SelectorField, Significance, Snapshot } from './domain.js';
+import type { ChangeFacts, ChangeKind, ChangeSink, DetectionInput, ExtractedFields, SelectorField, Significance, Snapshot } from './domain.js';
 import { textDiff } from './text-diff.js';
 
 /**
@@ -18,19 +18,10 @@ export const SIGNIFICANCE_RULES = {
 } as const;
 
 /** A classified change, before it is stored (one `watch_changes` row). */
-export interface NewChange {
+export interface NewChange extends ChangeFacts {
   kind: ChangeKind;
   significance: Significance;
   fingerprint: string;
-  productName: string | null;
-  oldPriceCents: number | null;
-  newPriceCents: number | null;
-  currency: string | null;
-  priceChangeBp: number | null;
-  oldValue: string | null;
-  newValue: string | null;
-  title: string | null;
-  url: string | null;
   diffText: string | null;
   previousSnapshotId: string | null;
   newSnapshotId: string | null;

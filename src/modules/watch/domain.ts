@@ -15,6 +15,19 @@ export type SourceKind = 'rss' | 'page';
 export type ExtractMode = 'full_text' | 'selectors';
 export type SourceHealth = 'healthy' | 'degraded' | 'unhealthy';
 
+/** What a change says, whatever reads it (detection writes it; alerts, summaries and screens show it). */
+export interface ChangeFacts {
+  productName: string | null;
+  oldPriceCents: number | null;
+  newPriceCents: number | null;
+  currency: string | null;
+  priceChangeBp: number | null;
+  oldValue: string | null;
+  newValue: string | null;
+  title: string | null;
+  url: string | null;
+}
+
 /** A source as polling and detection see it. */
 export interface WatchSource {
   id: string;

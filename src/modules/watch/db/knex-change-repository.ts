@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../../adapters/db/database.js';
 import type { NewChange } from '../change-detector.js';
-import type { ChangeKind, Significance, WatchSource } from '../domain.js';
+import type { ChangeFacts, ChangeKind, Significance, WatchSource } from '../domain.js';
 
 /** A stored change with what a summary or an e-mail needs about its source and competitor. */
-export interface ChangeRecord {
+export interface ChangeRecord extends ChangeFacts {
   id: string;
   sourceId: string;
   competitorId: string | null;
@@ -13,15 +13,6 @@ export interface ChangeRecord {
   sourceKind: 'rss' | 'page';
   kind: ChangeKind;
   significance: Significance;
-  productName: string | null;
-  oldPriceCents: number | null;
-  newPriceCents: number | null;
-  currency: string | null;
-  priceChangeBp: number | null;
-  oldValue: string | null;
-  newValue: string | null;
-  title: string | null;
-  url: string | null;
   diffText: string | null;
   feedSummary: string | null;
   summary: string | null;

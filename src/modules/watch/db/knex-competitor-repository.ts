@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../../adapters/db/database.js';
-import type { ChangeKind, ExtractMode, SelectorField, Significance, SourceHealth, SourceKind } from '../domain.js';
+import type { ChangeFacts, ChangeKind, ExtractMode, SelectorField, Significance, SourceHealth, SourceKind } from '../domain.js';
 
 export interface Competitor {
   id: string;
@@ -99,7 +99,7 @@ export interface ChangeFilter {
 }
 
 /** A change as the overview lists it, with whether the reader still has it unread. */
-export interface ChangeView {
+export interface ChangeView extends ChangeFacts {
   id: string;
   sourceId: string;
   competitorId: string | null;
@@ -108,15 +108,6 @@ export interface ChangeView {
   sourceUrl: string;
   sourceTitle: string | null;
   kind: ChangeKind;
-  productName: string | null;
-  oldPriceCents: number | null;
-  newPriceCents: number | null;
-  currency: string | null;
-  priceChangeBp: number | null;
-  oldValue: string | null;
-  newValue: string | null;
-  title: string | null;
-  url: string | null;
   significance: Significance;
   summary: string | null;
   summaryStatus: 'pending' | 'ready' | 'failed' | 'skipped';
