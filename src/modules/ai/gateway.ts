@@ -22,6 +22,8 @@ import {
 } from './ports.js';
 
 const CATALOGUE_TTL_MS = 5_000;
+/** How often a model that keeps answering has its last success written (the super admin's view). */
+const HEALTH_SUCCESS_REFRESH_MS = 30_000;
 const DEFAULT_MAX_TOKENS = 1_024;
 const NO_TOKENS: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0 };
 
@@ -91,6 +93,8 @@ interface CallPlan {
 export class AiGateway {
   private catalogue?: { value: Promise<RoutingCatalogue>; at: number };
   private readonly policies = new Map<string, { value: Promise<TenantAiPolicy>; at: number }>();
+  /** What this process last wrote to `ai_model_health`, per model. */
+  private readonly healthWritten = new Map<string, { ok: boolean; at: number }>();
 
   constructor(
     private readonly deps: {
@@ -120,6 +124,19 @@ export class AiGateway {
     const full: Usage = { ...NO_TOKENS, ...usage };
     const credits = await Promise.all(candidates.map((c) => this.deps.creditCharger.creditsForCost(costMicros(c.model, full), c.model.priceCurrency)));
     return Math.max(0, ...credits);
+  }
+
+  /**
+   * Whether speech-to-text can serve this tenant now, as routing would choose. The offline provider cannot
+   * transcribe, so a machine without a key says so before any upload.
+   */
+  async canTranscribe(tenantId: string): Promise<boolean> {
+    try {
+      return (await this.modelsFor(tenantId, 'transcription')).some((model) => model.provider.code !== 'offline');
+    } catch (err) {
+      this.deps.logger.warn({ err, tenantId }, 'could not tell whether transcription is available');
+      return false;
+    }
   }
 
   /** Forget the cached catalogue (after the super admin changes keys, models or routes). */
@@ -439,11 +456,20 @@ export class AiGateway {
 
   private recordHealth(modelId: string, ok: boolean, openUntil: Date | null = null, error?: ProviderError): void {
     const failures = this.deps.circuitBreaker.failures(modelId);
+    // A failure is always written; a success only when the model was last written failing, or to refresh its
+    // last success every HEALTH_SUCCESS_REFRESH_MS (one write per model, not one per call).
+    const now = Date.now();
+    const last = this.healthWritten.get(modelId);
+    if (ok && last?.ok && now - last.at < HEALTH_SUCCESS_REFRESH_MS) return;
+    this.healthWritten.set(modelId, { ok, at: now });
     // Health is for the super admin's view: written after the answer, never on the caller's path.
     setImmediate(() => {
       this.deps.aiCallRepository
         .recordHealth(modelId, { ok, failures, openUntil, errorCode: error?.kind, error: error?.message }, this.deps.clock.now())
-        .catch((err) => this.deps.logger.warn({ err }, 'could not record model health'));
+        .catch((err) => {
+          this.healthWritten.delete(modelId);
+          this.deps.logger.warn({ err }, 'could not record model health');
+        });
     });
   }
 

@@ -24,6 +24,7 @@ import {
 } from './onboarding-domain.js';
 import type { OnboardingService, RejectedFile } from './onboarding-service.js';
 import { acceptUploads, type UploadRequest } from './onboarding-uploads.js';
+import type { AiGateway } from '../ai/gateway.js';
 
 const BASE = '/app/brand/onboarding';
 const guard = [requireLogin, requireTenantPermission('brand.manage')];
@@ -58,7 +59,7 @@ function parseKinds(value: unknown): InputKind[] {
 }
 
 
-export function onboardingRoutes(deps: { onboardingService: OnboardingService }): Router {
+export function onboardingRoutes(deps: { onboardingService: OnboardingService; aiGateway: Pick<AiGateway, 'canTranscribe'> }): Router {
   const service = deps.onboardingService;
   const router = Router();
 
@@ -141,7 +142,7 @@ export function onboardingRoutes(deps: { onboardingService: OnboardingService })
       data.values = extra.values ?? s.stepData.company ?? { languages: [req.locale] };
     }
     if (step === 'audio') {
-      data.transcription = await service.transcriptionAvailable(tenantId);
+      data.transcription = await deps.aiGateway.canTranscribe(tenantId);
       data.maxMb = mb(MAX_AUDIO_BYTES);
     }
     if (step === 'questionnaire') {
@@ -251,7 +252,7 @@ export function onboardingRoutes(deps: { onboardingService: OnboardingService })
       if (upload.uploadError) throw upload.uploadError;
       const file = upload.uploads?.[0];
       if (!file) throw new ValidationError({ audio: 'brand.onboarding.errors.audioRequired' });
-      if (!(await service.transcriptionAvailable(tenantIdOf(req)))) throw new AppError('brand.onboarding.errors.transcriptionUnavailable', 422);
+      if (!(await deps.aiGateway.canTranscribe(tenantIdOf(req)))) throw new AppError('brand.onboarding.errors.transcriptionUnavailable', 422);
       const { rejected } = await service.addAudio(tenantIdOf(req), s, file);
       if (rejected) return renderStep(req, res, s, 'audio', { rejected: [rejected] }, 422);
     } catch (err) {

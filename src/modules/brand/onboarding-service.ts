@@ -3,7 +3,6 @@ import type { i18n } from 'i18next';
 import type { Clock } from '../../shared/clock.js';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { AiGateway } from '../ai/gateway.js';
 import type { KnexOnboardingRepository } from './db/knex-onboarding-repository.js';
 import {
   cleanFilename,
@@ -44,7 +43,6 @@ export class OnboardingService {
       onboardingRepository: KnexOnboardingRepository;
       onboardingProcessor: OnboardingProcessor;
       onboardingFileStore: OnboardingFileStore;
-      aiGateway: AiGateway;
       i18n: i18n;
       clock: Clock;
       logger: Logger;
@@ -87,20 +85,6 @@ export class OnboardingService {
     const savedAt = this.deps.clock.now();
     await this.repo.saveQuestionnaire(tenantId, session.id, answers, savedAt, moveOn ? nextStep('questionnaire') : 'questionnaire');
     return savedAt;
-  }
-
-  /**
-   * Whether speech-to-text can serve this tenant now, as the gateway would route it. The offline provider cannot
-   * transcribe, so a machine without a key says so before any upload.
-   */
-  async transcriptionAvailable(tenantId: string): Promise<boolean> {
-    try {
-      const models = await this.deps.aiGateway.modelsFor(tenantId, 'transcription');
-      return models.some((model) => model.provider.code !== 'offline');
-    } catch (err) {
-      this.deps.logger.warn({ err }, 'could not tell whether transcription is available');
-      return false;
-    }
   }
 
   /** An interview recording: checked by its bytes, kept, transcribed in the background. */

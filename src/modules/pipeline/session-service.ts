@@ -122,15 +122,7 @@ export class MonthlySessionService {
   }
 
   /** Whether speech-to-text can serve this tenant now (the offline provider cannot). */
-  async transcriptionAvailable(tenantId: string): Promise<boolean> {
-    try {
-      const models = await this.deps.aiGateway.modelsFor(tenantId, 'transcription');
-      return models.some((model) => model.provider.code !== 'offline');
-    } catch (err) {
-      this.deps.logger.warn({ err }, 'could not tell whether transcription is available');
-      return false;
-    }
-  }
+
 
   /**
    * A recording of the month's input: checked by its bytes, stored with the onboarding's files, transcribed right
@@ -144,7 +136,7 @@ export class MonthlySessionService {
     if (file.size === 0) throw new ValidationError({ audio: `${E}.audioEmpty` });
     const audio = sniffAudio(file.buffer);
     if (!audio) throw new ValidationError({ audio: `${E}.notAudio` });
-    if (!(await this.transcriptionAvailable(tenantId))) throw new AppError(`${E}.transcriptionUnavailable`, 422);
+    if (!(await this.deps.aiGateway.canTranscribe(tenantId))) throw new AppError(`${E}.transcriptionUnavailable`, 422);
 
     const holder = await this.repo.audioHolder(tenantId, session.id, userId, session.locale);
     const storageKey = await this.deps.onboardingFileStore.put(tenantId, file.buffer, { kind: 'audio', filename, mimeType: audio.mimeType });
