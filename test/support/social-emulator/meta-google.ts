@@ -12,7 +12,12 @@ import type { AddressInfo } from 'node:net';
  *   {container}?fields=status_code, {media}?fields=permalink. Errors in Graph's `{ error: { code, … } }` shape
  *   (190 for a bad token); appsecret_proof is checked when sent.
  * - `/google/{host}/…`: oauth2.googleapis.com/token (authorization_code with code_verifier, refresh_token),
- *   account management v1 accounts, business information v1 locations, v4 localPosts (create, list).
+ *   account management v1 accounts, business information v1 locations, v4 localPosts (create, list), v4 reviews
+ *   (list, paginated by `pageSize` ≤ 50 and `pageToken`; `PUT …/reviews/{id}/reply`).
+ * - Engagement: Graph {post}?fields=shares,comments.summary,reactions.summary,insights.metric(…), {page}?fields=
+ *   followers_count, {media}?fields=like_count,comments_count, {media}/insights, {ig}?fields=followers_count,
+ *   {ig}/insights; Google v4 localPosts:reportInsights. Every read of a post's figures advances it by one tick, so
+ *   totals grow between calls (`metaEngagement(tick)`).
  * Records every post; injects faults for the next N matching calls; expires Google access tokens on demand.
  */
 
@@ -32,6 +37,15 @@ export const GBP_LOCATIONS = [
 ];
 
 export type EmulatedApi = 'graph' | 'google';
+
+/** A post's totals after its `tick`-th read. */
+export function metaEngagement(tick: number) {
+  return { views: 200 * tick, reach: 120 * tick, reactions: 20 * tick, comments: 4 * tick, shares: 3 * tick, clicks: 7 * tick, saved: 2 * tick };
+}
+
+export function metaFollowers(tick: number): number {
+  return 500 + 5 * tick;
+}
 
 export interface EmulatorFault {
   api: EmulatedApi;
@@ -60,6 +74,18 @@ export interface InstagramMedia {
   timestamp: Date;
 }
 
+/** A review of a location, as `accounts.locations.reviews` returns it (seeded by the test). */
+export interface EmulatedReview {
+  reviewId: string;
+  location: string;
+  reviewer: { displayName: string; isAnonymous?: boolean };
+  starRating: 'ONE' | 'TWO' | 'THREE' | 'FOUR' | 'FIVE';
+  comment?: string;
+  createTime: string;
+  updateTime: string;
+  reviewReply?: { comment: string; updateTime: string };
+}
+
 export interface LocalPost {
   name: string;
   location: string;
@@ -80,7 +106,10 @@ export class MetaGoogleEmulator {
   readonly facebookPosts: FacebookPost[] = [];
   readonly instagramMedia: InstagramMedia[] = [];
   readonly localPosts: LocalPost[] = [];
+  readonly reviews: EmulatedReview[] = [];
   readonly calls: { api: EmulatedApi; method: string; path: string; status: number }[] = [];
+  /** How many times each post's (or account's) figures were read: its current tick. */
+  readonly metricTicks = new Map<string, number>();
   private tokens = new Map<string, Token>();
   private codes = new Map<string, { api: EmulatedApi; redirectUri: string; codeChallenge?: string }>();
   private refreshTokens = new Set<string>();
@@ -120,8 +149,30 @@ export class MetaGoogleEmulator {
     this.facebookPosts.length = 0;
     this.instagramMedia.length = 0;
     this.localPosts.length = 0;
+    this.reviews.length = 0;
     this.calls.length = 0;
     this.faults = [];
+    this.metricTicks.clear();
+  }
+
+  /** Media published earlier on the Instagram account, as if by hand. */
+  seedInstagramMedia(igUserId: string, caption: string): InstagramMedia {
+    const media = { id: this.next(), igUserId, caption, imageUrls: [], timestamp: new Date() };
+    this.instagramMedia.push(media);
+    return media;
+  }
+
+  /** A local post published earlier on a location (`accounts/…/locations/…`). */
+  seedLocalPost(location: string, summary: string): LocalPost {
+    const post = { name: `${location}/localPosts/${this.next()}`, location, summary, body: { summary, topicType: 'STANDARD' }, createTime: new Date() };
+    this.localPosts.push(post);
+    return post;
+  }
+
+  private tick(key: string): number {
+    const next = (this.metricTicks.get(key) ?? 0) + 1;
+    this.metricTicks.set(key, next);
+    return next;
   }
 
   fail(fault: EmulatorFault): void {
@@ -144,6 +195,14 @@ export class MetaGoogleEmulator {
     const post = { id: `${pageId}_${this.next()}`, pageId, message, link: null, photos: [], createdTime };
     this.facebookPosts.push(post);
     return post;
+  }
+
+  /** A review left on a location (`accounts/555/locations/9001`), newest first in listings. */
+  seedReview(location: string, review: Omit<EmulatedReview, 'location' | 'reviewId' | 'updateTime' | 'createTime'> & { reviewId?: string; createTime?: Date }): EmulatedReview {
+    const created = (review.createTime ?? new Date()).toISOString();
+    const seeded: EmulatedReview = { ...review, reviewId: review.reviewId ?? `rev-${this.next()}`, location, createTime: created, updateTime: created };
+    this.reviews.push(seeded);
+    return seeded;
   }
 
   private next(): string {
@@ -292,6 +351,55 @@ export class MetaGoogleEmulator {
         return json(res, 200, { data });
       }
     }
+    if (method === 'GET' && (m = /^\/(\d+_\d+)$/.exec(path))) {
+      const post = this.facebookPosts.find((p) => p.id === m![1]);
+      if (!post) return graphError(res, 400, 100, `Unsupported get request. Object with ID '${m[1]}' does not exist`);
+      if (token.kind !== 'page' || token.pageId !== post.pageId) return graphError(res, 403, 200, 'Requires pages_read_engagement on this page');
+      const fields = q.get('fields') ?? '';
+      const e = metaEngagement(this.tick(post.id));
+      const insights = /insights\.metric\(([^)]*)\)/.exec(fields)?.[1]?.split(',') ?? [];
+      const values: Record<string, number> = { post_media_view: e.views, post_total_media_view_unique: e.reach, post_clicks: e.clicks };
+      const unknown = insights.find((name) => !(name in values));
+      if (unknown) return graphError(res, 400, 100, `(#100) The value must be a valid insights metric: ${unknown}`);
+      return json(res, 200, {
+        id: post.id,
+        ...(fields.includes('shares') ? { shares: { count: e.shares } } : {}),
+        ...(fields.includes('comments.summary') ? { comments: { data: [], summary: { order: 'ranked', total_count: e.comments, can_comment: true } } } : {}),
+        ...(fields.includes('reactions.summary') ? { reactions: { data: [], summary: { total_count: e.reactions, viewer_reaction: 'NONE' } } } : {}),
+        ...(insights.length ? { insights: { data: insights.map((name) => ({ name, period: 'lifetime', values: [{ value: values[name] }], id: `${post.id}/insights/${name}/lifetime` })) } } : {}),
+      });
+    }
+    if (method === 'GET' && (m = /^\/(\d+)\/insights$/.exec(path))) {
+      const media = this.instagramMedia.find((x) => x.id === m![1]);
+      const igUser = PAGES.find((p) => p.instagram?.id === m![1]);
+      if (media) {
+        if (token.pageId !== PAGES.find((p) => p.instagram?.id === media.igUserId)?.id) return graphError(res, 400, 10, 'Application does not have permission for this action');
+        const e = metaEngagement(this.metricTicks.get(media.id) ?? 0);
+        const values: Record<string, number> = { views: e.views, reach: e.reach, shares: e.shares, saved: e.saved };
+        const names = (q.get('metric') ?? '').split(',').filter(Boolean);
+        const unknown = names.find((name) => !(name in values));
+        if (unknown) return graphError(res, 400, 100, `(#100) metric[0] must be one of the following values: views, reach, shares, saved… (${unknown})`);
+        return json(res, 200, { data: names.map((name) => ({ name, period: 'lifetime', values: [{ value: values[name] }], id: `${media.id}/insights/${name}/lifetime` })) });
+      }
+      if (igUser && token.pageId === igUser.id) {
+        const tick = this.metricTicks.get(`ig-user:${igUser.instagram!.id}`) ?? 0;
+        if (q.get('metric_type') !== 'total_value' || q.get('period') !== 'day') return graphError(res, 400, 100, 'metric_type=total_value and period=day are required');
+        const values: Record<string, number> = { reach: 30 * tick, profile_views: 6 * tick };
+        return json(res, 200, { data: (q.get('metric') ?? '').split(',').map((name) => ({ name, period: 'day', total_value: { value: values[name] ?? 0 }, id: `${igUser.instagram!.id}/insights/${name}/day` })) });
+      }
+    }
+    if (method === 'GET' && (m = /^\/(\d+)$/.exec(path)) && (q.get('fields') ?? '').includes('followers_count')) {
+      const page = PAGES.find((p) => p.id === m![1] || p.instagram?.id === m![1]);
+      if (!page || token.pageId !== page.id) return graphError(res, 400, 100, 'Unsupported get request');
+      const key = page.id === m[1] ? `page:${page.id}` : `ig-user:${m[1]}`;
+      return json(res, 200, { id: m[1], followers_count: metaFollowers(this.tick(key)) });
+    }
+    if (method === 'GET' && (m = /^\/(\d+)$/.exec(path)) && (q.get('fields') ?? '').includes('like_count')) {
+      const media = this.instagramMedia.find((x) => x.id === m![1]);
+      if (!media) return graphError(res, 400, 100, `Unsupported get request. Object with ID '${m[1]}' does not exist`);
+      const e = metaEngagement(this.tick(media.id));
+      return json(res, 200, { id: media.id, like_count: e.reactions, comments_count: e.comments });
+    }
     if (method === 'GET' && (m = /^\/(\d+)$/.exec(path))) {
       const container = this.containers.get(m[1]!);
       if (container) return json(res, 200, { id: m[1], status_code: container.published ? 'PUBLISHED' : 'FINISHED' });
@@ -333,6 +441,25 @@ export class MetaGoogleEmulator {
       if (!url.searchParams.get('readMask')) return json(res, 400, { error: { code: 400, message: 'Request contains an invalid argument: read_mask', status: 'INVALID_ARGUMENT' } });
       return json(res, 200, { locations: GBP_LOCATIONS });
     }
+    const r = /^\/mybusiness\.googleapis\.com\/v4\/(accounts\/[^/]+\/locations\/[^/]+)\/reviews(?:\/([^/]+)\/reply)?$/.exec(path);
+    if (r) return this.googleReviews(method, url, r[1]!, r[2], raw, res);
+    const insights = /^\/mybusiness\.googleapis\.com\/v4\/(accounts\/[^/]+\/locations\/[^/]+)\/localPosts:reportInsights$/.exec(path);
+    if (insights && method === 'POST') {
+      const request = raw.json ?? {};
+      const names: string[] = Array.isArray(request.localPostNames) ? request.localPostNames : [];
+      const metrics: string[] = (request.basicRequest?.metricRequests ?? []).map((r: any) => r?.metric);
+      if (!names.length || !metrics.length || !request.basicRequest?.timeRange?.startTime) return json(res, 400, { error: { code: 400, message: 'Request contains an invalid argument.', status: 'INVALID_ARGUMENT' } });
+      if (names.some((name) => !name.startsWith(`${insights[1]}/localPosts/`))) return json(res, 400, { error: { code: 400, message: 'All posts must belong to the location.', status: 'INVALID_ARGUMENT' } });
+      const localPostMetrics = names
+        .map((name) => this.localPosts.find((p) => p.name === name))
+        .filter((p): p is LocalPost => !!p)
+        .map((p) => {
+          const e = metaEngagement(this.tick(p.name));
+          const values: Record<string, number> = { LOCAL_POST_VIEWS_SEARCH: e.views, LOCAL_POST_ACTIONS_CALL_TO_ACTION: e.clicks };
+          return { localPostName: p.name, metricValues: metrics.map((metric) => ({ metric, totalValue: { metricOption: 'AGGREGATED_TOTAL', timeDimension: { timeRange: request.basicRequest.timeRange }, value: String(values[metric] ?? 0) } })) };
+        });
+      return json(res, 200, { name: insights[1], localPostMetrics, timeZone: 'Europe/Paris' });
+    }
     const m = /^\/mybusiness\.googleapis\.com\/v4\/(accounts\/[^/]+\/locations\/[^/]+)\/localPosts$/.exec(path);
     if (m) {
       const location = m[1]!;
@@ -352,6 +479,38 @@ export class MetaGoogleEmulator {
       return json(res, 200, { localPosts });
     }
     json(res, 404, { error: { code: 404, message: 'Not found', status: 'NOT_FOUND' } });
+  }
+
+  private googleReviews(method: string, url: URL, location: string, reviewId: string | undefined, raw: RawBody, res: http.ServerResponse): void {
+    if (!GBP_LOCATIONS.some((l) => `${GBP_ACCOUNT}/${l.name}` === location)) return json(res, 404, { error: { code: 404, message: 'Requested entity was not found.', status: 'NOT_FOUND' } });
+    const invalid = (message: string) => json(res, 400, { error: { code: 400, message, status: 'INVALID_ARGUMENT' } });
+    const resource = (v: EmulatedReview) => {
+      const { location: _l, ...rest } = v;
+      return { name: `${location}/reviews/${v.reviewId}`, ...rest };
+    };
+    if (reviewId !== undefined) {
+      if (method !== 'PUT') return json(res, 404, { error: { code: 404, message: 'Not found', status: 'NOT_FOUND' } });
+      const review = this.reviews.find((v) => v.location === location && v.reviewId === reviewId);
+      if (!review) return json(res, 404, { error: { code: 404, message: 'Requested entity was not found.', status: 'NOT_FOUND' } });
+      const comment = raw.json?.comment;
+      if (typeof comment !== 'string' || !comment.trim()) return invalid('Request contains an invalid argument: comment');
+      if (Buffer.byteLength(comment, 'utf8') > 4096) return invalid('Request contains an invalid argument: comment is too long');
+      review.reviewReply = { comment, updateTime: new Date().toISOString() };
+      return json(res, 200, review.reviewReply);
+    }
+    if (method !== 'GET') return json(res, 404, { error: { code: 404, message: 'Not found', status: 'NOT_FOUND' } });
+    const pageSize = Number(url.searchParams.get('pageSize') ?? 50);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50) return invalid('Request contains an invalid argument: page_size');
+    const all = this.reviews.filter((v) => v.location === location).sort((a, b) => b.updateTime.localeCompare(a.updateTime));
+    const start = Number(url.searchParams.get('pageToken') ?? 0) || 0;
+    const page = all.slice(start, start + pageSize);
+    const average = all.length ? all.reduce((sum, v) => sum + ['ONE', 'TWO', 'THREE', 'FOUR', 'FIVE'].indexOf(v.starRating) + 1, 0) / all.length : 0;
+    json(res, 200, {
+      reviews: page.map(resource),
+      averageRating: average,
+      totalReviewCount: all.length,
+      ...(start + pageSize < all.length ? { nextPageToken: String(start + pageSize) } : {}),
+    });
   }
 
   private googleToken(form: Record<string, string>, res: http.ServerResponse): void {
