@@ -83,6 +83,43 @@ export interface SocialPublisher {
    * `since`; a found post is recorded instead of sending a second one.
    */
   findPublished(account: ConnectedAccount, post: OutgoingPost, idempotencyKey: string, since: Date): Promise<PublishResult | null>;
+  /**
+   * Engagement of published posts: the totals the network reports now (cumulative since publication). Posts the
+   * network no longer knows (deleted) are left out of the answer. Absent on networks (and the sandbox, which has no
+   * audience) that report nothing.
+   */
+  fetchMetrics?(account: ConnectedAccount, posts: PublishedPostRef[]): Promise<PostMetrics[]>;
+  /** The account's audience as the network reports it now; null when it reports nothing for this kind of account. */
+  fetchAccountMetrics?(account: ConnectedAccount): Promise<AccountMetrics | null>;
+}
+
+/** A post Cadence published on the account, for `fetchMetrics`. */
+export interface PublishedPostRef {
+  publicationId: string;
+  /** `publications.external_post_id`. */
+  externalId: string;
+  publishedAt: Date;
+}
+
+/** A post's totals as the network reports them; a measure the network does not report is 0. */
+export interface PostMetrics {
+  publicationId: string;
+  impressions: number;
+  reach: number;
+  reactions: number;
+  comments: number;
+  shares: number;
+  clicks: number;
+  saves: number;
+  videoViews: number;
+}
+
+/** An account's audience now: followers when the network says (else null), the rest 0 when it does not report it. */
+export interface AccountMetrics {
+  followers: number | null;
+  impressions: number;
+  reach: number;
+  profileViews: number;
 }
 
 /** What the engine publishes through: the network's real adapter, or the sandbox for sandbox accounts. */

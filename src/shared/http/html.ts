@@ -11,7 +11,7 @@ export function wantsFragment(req: Request): boolean {
 }
 
 // Paths whose segment is a bearer secret (reviewer links, invitations, calendar feeds, unsubscribe and opt-in links).
-const SECRET_PATH = /^(\/(?:review|invitations|calendar\/feeds|u|c\/confirm))\/[^/?#]+/;
+const SECRET_PATH = /^(\/(?:review|invitations|calendar\/feeds|u|c\/confirm|c))\/[^/?#]+/;
 
 // Query parameters that carry a secret (provider webhooks authenticated by a token in their URL).
 const SECRET_QUERY = /([?&]token=)[^&#]*/gi;

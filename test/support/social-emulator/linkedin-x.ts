@@ -13,6 +13,10 @@ import type { AddressInfo } from 'node:net';
  * - X: GET /i/oauth2/authorize (PKCE S256 required), POST /2/oauth2/token (Basic client auth, code_verifier checked,
  *   refresh tokens rotated), GET /2/users/me, POST /2/media/upload (multipart), POST /2/tweets (403 on a duplicate
  *   text), GET /2/users/:id/tweets (links come back as t.co links, & < > as entities — as X does).
+ * - Engagement: LinkedIn GET /rest/organizationalEntityShareStatistics (shares=List(…)/ugcPosts=List(…), URNs
+ *   encoded as Rest.li 2.0 wants), GET /rest/socialActions/:urn, GET /rest/networkSizes/:urn; X GET /2/tweets?ids=…
+ *   (public_metrics, non_public_metrics for the author only) and public_metrics on /2/users/me. Every read of a post's
+ *   figures advances it by one tick, so totals grow between calls (`emulatedEngagement(tick)`).
  * Access tokens expire after `accessTokenTtlSeconds`; `revokeTokens` makes a network refuse every issued token
  * (401 on calls, invalid_grant on refresh); `fail` answers the next N matching calls with an error.
  */
@@ -58,6 +62,16 @@ interface Grant {
   used: boolean;
 }
 
+/** A post's totals after its `tick`-th read (every figure grows with each read). */
+export function emulatedEngagement(tick: number) {
+  return { impressions: 100 * tick, reach: 60 * tick, likes: 10 * tick, comments: 3 * tick, shares: 2 * tick, quotes: tick, bookmarks: tick, clicks: 5 * tick };
+}
+
+/** An account's followers after its `tick`-th read. */
+export function emulatedFollowers(tick: number): number {
+  return 1000 + 10 * tick;
+}
+
 export const EMULATED_LINKEDIN_MEMBER = { sub: 'li-member-7Hq2', name: 'Claire Martin', picture: 'https://media.licdn.example/claire.jpg' };
 export const EMULATED_X_USER = { id: '1587000000000000001', name: 'Boulangerie Martin', username: 'boulangerie_m' };
 
@@ -76,6 +90,8 @@ export class SocialEmulator {
   denyNextAuthorization = false;
   private readonly tokens = new Map<string, Token>();
   private readonly grants = new Map<string, Grant>();
+  /** How many times each post's (or account's) figures were read: its current tick. */
+  readonly metricTicks = new Map<string, number>();
   private faults: (Fault & { left: number })[] = [];
   private server: http.Server | undefined;
   private counter = 0;
@@ -108,6 +124,20 @@ export class SocialEmulator {
     this.faults.push({ ...fault, left: fault.times ?? 1 });
   }
 
+  /** A post as if published earlier by the account (for metrics without going through the publisher). */
+  seedPost(network: Network, author: string, text: string): EmulatedPost {
+    const id = network === 'linkedin' ? `urn:li:share:${7_300_000_000_000_000_000n + BigInt((this.counter += 1))}` : String(1_860_000_000_000_000_000n + BigInt((this.counter += 1)));
+    const post: EmulatedPost = { network, id, author, text, media: [], accessToken: '', createdAt: new Date() };
+    this.posts.push(post);
+    return post;
+  }
+
+  private tick(key: string): number {
+    const next = (this.metricTicks.get(key) ?? 0) + 1;
+    this.metricTicks.set(key, next);
+    return next;
+  }
+
   revokeTokens(network: Network): void {
     for (const token of this.tokens.values()) if (token.network === network) token.revoked = true;
   }
@@ -120,6 +150,7 @@ export class SocialEmulator {
     this.posts.length = 0;
     this.calls.length = 0;
     this.faults = [];
+    this.metricTicks.clear();
     this.linkedinOrganizations = [];
     this.accessTokenTtlSeconds = 3600;
     this.denyNextAuthorization = false;
@@ -202,6 +233,37 @@ export class SocialEmulator {
       this.posts.push({ network: 'linkedin', id, author: post.author, text: post.commentary, media, accessToken: c.accessToken!, createdAt: new Date() });
       return send(201, undefined, { 'x-restli-id': id });
     }
+    if (req.method === 'GET' && path === '/rest/organizationalEntityShareStatistics' && url.searchParams.get('q') === 'organizationalEntity') {
+      const organization = url.searchParams.get('organizationalEntity') ?? '';
+      if (!organization.startsWith('urn:li:organization:') || !mayAuthor(organization)) return send(403, { status: 403, serviceErrorCode: 100, code: 'ACCESS_DENIED', message: 'Not enough permissions to access: organizationalEntityShareStatistics' });
+      if (/List\(urn:/.test(url.search)) return send(400, { status: 400, code: 'ILLEGAL_ARGUMENT', message: 'URNs in a List must be URL-encoded (Rest.li 2.0)' });
+      const listed = ['shares', 'ugcPosts'].flatMap((k) => /^List\((.*)\)$/.exec(url.searchParams.get(k) ?? '')?.[1]?.split(',').filter(Boolean) ?? []);
+      const elements = listed
+        .map((urn) => this.posts.find((p) => p.network === 'linkedin' && p.id === urn))
+        .filter((p): p is EmulatedPost => !!p && p.author === organization)
+        .map((p) => {
+          const e = emulatedEngagement(this.tick(p.id));
+          return {
+            organizationalEntity: organization,
+            [p.id.startsWith('urn:li:share:') ? 'share' : 'ugcPost']: p.id,
+            totalShareStatistics: { impressionCount: e.impressions, uniqueImpressionsCount: e.reach, likeCount: e.likes, commentCount: e.comments, shareCount: e.shares, clickCount: e.clicks, engagement: 0.05 },
+          };
+        });
+      return send(200, { paging: { start: 0, count: 10, links: [] }, elements });
+    }
+    if (req.method === 'GET' && path.startsWith('/rest/socialActions/')) {
+      const post = this.posts.find((p) => p.network === 'linkedin' && p.id === decodeURIComponent(path.slice('/rest/socialActions/'.length)));
+      if (!post) return send(404, { status: 404, message: 'Not found' });
+      if (!mayAuthor(post.author)) return send(403, { status: 403, message: 'Not enough permissions' });
+      const e = emulatedEngagement(this.tick(post.id));
+      return send(200, { target: post.id, likesSummary: { totalLikes: e.likes, aggregatedTotalLikes: e.likes, likedByCurrentUser: false }, commentsSummary: { totalFirstLevelComments: e.comments, aggregatedTotalComments: e.comments } });
+    }
+    if (req.method === 'GET' && path.startsWith('/rest/networkSizes/')) {
+      const urn = decodeURIComponent(path.slice('/rest/networkSizes/'.length));
+      if (url.searchParams.get('edgeType') !== 'COMPANY_FOLLOWED_BY_MEMBER') return send(400, { status: 400, message: 'edgeType is required' });
+      if (!urn.startsWith('urn:li:organization:') || !mayAuthor(urn)) return send(403, { status: 403, message: 'Not enough permissions' });
+      return send(200, { firstDegreeSize: emulatedFollowers(this.tick(urn)) });
+    }
     if (req.method === 'GET' && path === '/rest/posts' && url.searchParams.get('q') === 'author') {
       const author = url.searchParams.get('author');
       if (!author || !mayAuthor(author)) return send(403, { status: 403, message: 'Not enough permissions' });
@@ -228,7 +290,38 @@ export class SocialEmulator {
     }
     const token = this.bearer(c, 'x');
     if (!token) return;
-    if (req.method === 'GET' && path === '/2/users/me') return send(200, { data: { ...EMULATED_X_USER, profile_image_url: 'https://pbs.twimg.example/bm.jpg' } });
+    if (req.method === 'GET' && path === '/2/users/me') {
+      const metrics = (url.searchParams.get('user.fields') ?? '').split(',').includes('public_metrics')
+        ? { public_metrics: { followers_count: emulatedFollowers(this.tick(`x-user:${token.subject}`)), following_count: 42, tweet_count: this.postsOf('x').length, listed_count: 1 } }
+        : {};
+      return send(200, { data: { ...EMULATED_X_USER, profile_image_url: 'https://pbs.twimg.example/bm.jpg', ...metrics } });
+    }
+    if (req.method === 'GET' && path === '/2/tweets') {
+      const ids = (url.searchParams.get('ids') ?? '').split(',').filter(Boolean);
+      if (!ids.length || ids.length > 100) return send(400, { title: 'Invalid Request', detail: 'ids: between 1 and 100 ids' });
+      const fields = (url.searchParams.get('tweet.fields') ?? '').split(',');
+      const data: unknown[] = [];
+      const errors: unknown[] = [];
+      for (const id of ids) {
+        const post = this.posts.find((p) => p.network === 'x' && p.id === id);
+        if (!post) {
+          errors.push({ value: id, detail: `Could not find tweet with ids: [${id}].`, title: 'Not Found Error', resource_type: 'tweet', parameter: 'ids', type: 'https://api.twitter.com/2/problems/resource-not-found' });
+          continue;
+        }
+        if (fields.includes('non_public_metrics') && post.author !== token.subject) {
+          return send(403, { title: 'Forbidden', detail: 'Sorry, you are not authorized to access non_public_metrics on this Tweet.', status: 403 });
+        }
+        const e = emulatedEngagement(this.tick(post.id));
+        data.push({
+          id: post.id,
+          text: asXReturnsIt(post.text),
+          edit_history_tweet_ids: [post.id],
+          ...(fields.includes('public_metrics') ? { public_metrics: { retweet_count: e.shares, reply_count: e.comments, like_count: e.likes, quote_count: e.quotes, bookmark_count: e.bookmarks, impression_count: e.impressions } } : {}),
+          ...(fields.includes('non_public_metrics') ? { non_public_metrics: { impression_count: e.impressions, url_link_clicks: e.clicks, user_profile_clicks: 1 } } : {}),
+        });
+      }
+      return send(200, { ...(data.length ? { data } : {}), ...(errors.length ? { errors } : {}) });
+    }
     if (req.method === 'POST' && path === '/2/media/upload') {
       const raw = c.body.toString('latin1');
       if (!String(req.headers['content-type']).startsWith('multipart/form-data') || !raw.includes('name="media"')) return send(400, { title: 'Invalid Request', detail: 'media is required' });

@@ -9,6 +9,7 @@ describe('shared/http redactSecretPath', () => {
     expect(redactSecretPath('/calendar/feeds/s3cr3t.ics')).to.equal('/calendar/feeds/[secret]');
     expect(redactSecretPath('/u/signed.token-1')).to.equal('/u/[secret]');
     expect(redactSecretPath('/c/confirm/abc')).to.equal('/c/confirm/[secret]');
+    expect(redactSecretPath('/c/k3y/pixel.gif?kind=lead')).to.equal('/c/[secret]/pixel.gif?kind=lead'); // conversion key
     expect(redactSecretPath('/webhooks/sms/brevo?token=abc&x=1')).to.equal('/webhooks/sms/brevo?token=[secret]&x=1');
   });
 

@@ -1,10 +1,22 @@
-import { PublishError, type ConnectedAccount, type OAuthApp, type OutgoingPost, type PublishResult, type SocialPublisher } from '../../../modules/publishing/ports.js';
+import {
+  PublishError,
+  type ConnectedAccount,
+  type OAuthApp,
+  type OutgoingPost,
+  type PostMetrics,
+  type PublishedPostRef,
+  type PublishResult,
+  type SocialPublisher,
+} from '../../../modules/publishing/ports.js';
 import { callApi, type RefusalClassifier } from '../http.js';
+import { chunks, postMetrics } from '../metrics.js';
 import { firstLink, isImage, publicUrlOf } from '../meta/outgoing.js';
 import { googleHost } from './api.js';
 
 const MAX_SUMMARY = 1500;
 const MAX_RESULT_PAGES = 5;
+/** Posts per reportInsights request (Google documents no maximum; kept small). */
+const INSIGHTS_BATCH = 10;
 
 /**
  * Publishes a "What's new" local post (topicType STANDARD) on a Business Profile location, with a "Learn more"
@@ -49,6 +61,37 @@ export class GoogleBusinessPublisher implements SocialPublisher {
       if (!pageToken) return null;
     }
     return null;
+  }
+
+  /**
+   * `POST …/localPosts:reportInsights` (v4): per post, LOCAL_POST_VIEWS_SEARCH (views on Google Search) and
+   * LOCAL_POST_ACTIONS_CALL_TO_ACTION (button clicks) totalled since the oldest post was published. Google is moving
+   * the v4 insights methods to the Business Profile Performance API, which has no per-post metrics: this keeps
+   * working only as long as Google serves it. No account-level method: the Performance API's daily series are
+   * location metrics, not an audience.
+   */
+  async fetchMetrics(account: ConnectedAccount, posts: PublishedPostRef[], now = new Date()): Promise<PostMetrics[]> {
+    const token = accessToken(account);
+    const found: PostMetrics[] = [];
+    for (const batch of chunks(posts, INSIGHTS_BATCH)) {
+      const byName = new Map(batch.map((p) => [p.externalId, p.publicationId]));
+      const since = new Date(Math.min(...batch.map((p) => p.publishedAt.getTime())));
+      const body = {
+        localPostNames: batch.map((p) => p.externalId),
+        basicRequest: {
+          metricRequests: [{ metric: 'LOCAL_POST_VIEWS_SEARCH' }, { metric: 'LOCAL_POST_ACTIONS_CALL_TO_ACTION' }],
+          timeRange: { startTime: since.toISOString(), endTime: now.toISOString() },
+        },
+      };
+      const { json } = await callApi('google_business', { url: `${this.postsUrl(account)}:reportInsights`, json: body, headers: { authorization: `Bearer ${token}` } }, classify(account));
+      for (const entry of json?.localPostMetrics ?? []) {
+        const publicationId = byName.get(entry?.localPostName);
+        if (!publicationId) continue;
+        const value = (metric: string) => (entry.metricValues ?? []).find((m: any) => m?.metric === metric)?.totalValue?.value;
+        found.push(postMetrics(publicationId, { impressions: value('LOCAL_POST_VIEWS_SEARCH'), clicks: value('LOCAL_POST_ACTIONS_CALL_TO_ACTION') }));
+      }
+    }
+    return found;
   }
 
   private postsUrl(account: ConnectedAccount): string {

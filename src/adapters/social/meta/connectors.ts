@@ -12,8 +12,8 @@ import { dialogUrl, graphCall } from './graph.js';
  * OIDC/Limited Login flows only).
  */
 
-export const FACEBOOK_SCOPES = ['pages_show_list', 'pages_read_engagement', 'pages_manage_posts', 'business_management'];
-export const INSTAGRAM_SCOPES = ['instagram_basic', 'instagram_content_publish', 'pages_show_list', 'pages_read_engagement', 'business_management'];
+export const FACEBOOK_SCOPES = ['pages_show_list', 'pages_read_engagement', 'pages_manage_posts', 'read_insights', 'business_management'];
+export const INSTAGRAM_SCOPES = ['instagram_basic', 'instagram_content_publish', 'instagram_manage_insights', 'pages_show_list', 'pages_read_engagement', 'business_management'];
 
 const PAGE_FIELDS = 'id,name,access_token,tasks,picture{url},instagram_business_account{id,username,name,profile_picture_url}';
 const MAX_PAGES_OF_RESULTS = 10;

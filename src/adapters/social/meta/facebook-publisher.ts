@@ -1,10 +1,28 @@
-import { PublishError, type ConnectedAccount, type OAuthApp, type OutgoingPost, type PublishResult, type SocialPublisher } from '../../../modules/publishing/ports.js';
+import {
+  PublishError,
+  type AccountMetrics,
+  type ConnectedAccount,
+  type OAuthApp,
+  type OutgoingPost,
+  type PostMetrics,
+  type PublishedPostRef,
+  type PublishResult,
+  type SocialPublisher,
+} from '../../../modules/publishing/ports.js';
+import { count, postMetrics } from '../metrics.js';
 import { graphCall } from './graph.js';
+import { insightValues, isGone } from './insights.js';
 import { firstLink, isImage } from './outgoing.js';
 
 /** Facebook's limit on attached photos in one Page post. */
 const MAX_PHOTOS = 10;
 const MAX_RESULT_PAGES = 5;
+/**
+ * A Page post's counters and lifetime insights in one read. Meta replaced post "impressions" by "views" on
+ * 15 November 2025 (`post_media_view`) and the unique impressions by `post_total_media_view_unique`; insights need
+ * the Page token of someone with the ANALYZE task (and read_insights).
+ */
+const POST_FIELDS = 'shares,comments.summary(true).limit(0),reactions.summary(total_count).limit(0),insights.metric(post_media_view,post_total_media_view_unique,post_clicks)';
 
 /**
  * Publishes on a Facebook Page with the Page token: text (with a link preview for the first link) on `/feed`, one
@@ -59,6 +77,39 @@ export class FacebookPublisher implements SocialPublisher {
       if (!after) return null;
     }
     return null;
+  }
+
+  /** One read per post (a multi-id read fails whole when one post was deleted); deleted posts are left out. */
+  async fetchMetrics(account: ConnectedAccount, posts: PublishedPostRef[]): Promise<PostMetrics[]> {
+    const token = pageToken(account);
+    const found: PostMetrics[] = [];
+    for (const post of posts) {
+      let body: any;
+      try {
+        body = await graphCall(this.app, { path: `/${encodeURIComponent(post.externalId)}`, query: { fields: POST_FIELDS }, accessToken: token });
+      } catch (err) {
+        if (isGone(err)) continue;
+        throw err;
+      }
+      const insights = insightValues(body?.insights);
+      found.push(
+        postMetrics(post.publicationId, {
+          impressions: insights.post_media_view,
+          reach: insights.post_total_media_view_unique,
+          clicks: insights.post_clicks,
+          reactions: body?.reactions?.summary?.total_count,
+          comments: body?.comments?.summary?.total_count,
+          shares: body?.shares?.count,
+        }),
+      );
+    }
+    return found;
+  }
+
+  /** The Page's followers (`followers_count`); Page-level views are left to Meta Business Suite. */
+  async fetchAccountMetrics(account: ConnectedAccount): Promise<AccountMetrics | null> {
+    const body = await graphCall(this.app, { path: `/${encodeURIComponent(account.externalAccountId)}`, query: { fields: 'followers_count' }, accessToken: pageToken(account) });
+    return { followers: count(body?.followers_count), impressions: 0, reach: 0, profileViews: 0 };
   }
 }
 

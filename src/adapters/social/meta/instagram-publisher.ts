@@ -1,10 +1,24 @@
-import { PublishError, type ConnectedAccount, type OAuthApp, type OutgoingPost, type PublishResult, type SocialPublisher } from '../../../modules/publishing/ports.js';
+import {
+  PublishError,
+  type AccountMetrics,
+  type ConnectedAccount,
+  type OAuthApp,
+  type OutgoingPost,
+  type PostMetrics,
+  type PublishedPostRef,
+  type PublishResult,
+  type SocialPublisher,
+} from '../../../modules/publishing/ports.js';
+import { count, postMetrics } from '../metrics.js';
 import { graphCall } from './graph.js';
+import { insightValues, isGone } from './insights.js';
 import { isImage, publicUrlOf } from './outgoing.js';
 
 const MAX_CAPTION = 2200;
 const MAX_CAROUSEL_ITEMS = 10;
 const MAX_RESULT_PAGES = 5;
+/** Media insights since v22 (impressions and video_views are gone; `views` counts every media type). */
+const MEDIA_INSIGHTS = 'views,reach,shares,saved';
 /** How often (and how patiently) a container's processing is checked before publishing. */
 const CONTAINER_CHECKS = 5;
 const CONTAINER_CHECK_INTERVAL_MS = 2_000;
@@ -68,6 +82,54 @@ export class InstagramPublisher implements SocialPublisher {
       if (!after) return null;
     }
     return null;
+  }
+
+  /**
+   * Per media: `like_count` and `comments_count` (always readable), then `/{media}/insights` (needs
+   * instagram_manage_insights). Meta refuses insights (code 10) for media with too few viewers: the counts are kept
+   * with zero views and reach rather than losing the media's row. Deleted media are left out.
+   */
+  async fetchMetrics(account: ConnectedAccount, posts: PublishedPostRef[]): Promise<PostMetrics[]> {
+    const token = accountToken(account);
+    const found: PostMetrics[] = [];
+    for (const post of posts) {
+      const path = `/${encodeURIComponent(post.externalId)}`;
+      let media: any;
+      try {
+        media = await graphCall(this.app, { path, query: { fields: 'like_count,comments_count' }, accessToken: token }, 'instagram');
+      } catch (err) {
+        if (isGone(err)) continue;
+        throw err;
+      }
+      let insights: Record<string, number> = {};
+      try {
+        insights = insightValues(await graphCall(this.app, { path: `${path}/insights`, query: { metric: MEDIA_INSIGHTS }, accessToken: token }, 'instagram'));
+      } catch (err) {
+        if (!(err instanceof PublishError && err.code === 'permissionDenied')) throw err;
+      }
+      found.push(
+        postMetrics(post.publicationId, {
+          reactions: media?.like_count,
+          comments: media?.comments_count,
+          impressions: insights.views,
+          reach: insights.reach,
+          shares: insights.shares,
+          saves: insights.saved,
+        }),
+      );
+    }
+    return found;
+  }
+
+  /** Followers (`followers_count`), and the last day's reach and profile views from the account insights. */
+  async fetchAccountMetrics(account: ConnectedAccount): Promise<AccountMetrics | null> {
+    const token = accountToken(account);
+    const path = `/${encodeURIComponent(account.externalAccountId)}`;
+    const user = await graphCall(this.app, { path, query: { fields: 'followers_count' }, accessToken: token }, 'instagram');
+    const insights = insightValues(
+      await graphCall(this.app, { path: `${path}/insights`, query: { metric: 'reach,profile_views', period: 'day', metric_type: 'total_value' }, accessToken: token }, 'instagram'),
+    );
+    return { followers: count(user?.followers_count), impressions: 0, reach: count(insights.reach), profileViews: count(insights.profile_views) };
   }
 
   private async container(token: string, igUser: string, fields: Record<string, string>): Promise<string> {

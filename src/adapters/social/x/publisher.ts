@@ -1,5 +1,16 @@
-import { PublishError, type ConnectedAccount, type OAuthApp, type OutgoingPost, type PublishResult, type SocialPublisher } from '../../../modules/publishing/ports.js';
+import {
+  PublishError,
+  type AccountMetrics,
+  type ConnectedAccount,
+  type OAuthApp,
+  type OutgoingPost,
+  type PostMetrics,
+  type PublishedPostRef,
+  type PublishResult,
+  type SocialPublisher,
+} from '../../../modules/publishing/ports.js';
 import { callApi, type RefusalClassifier } from '../http.js';
+import { chunks, count, postMetrics } from '../metrics.js';
 import { apiBase, comparableText } from './api.js';
 
 const classify: RefusalClassifier = (status, body, text) => {
@@ -9,6 +20,13 @@ const classify: RefusalClassifier = (status, body, text) => {
 };
 
 const MAX_IMAGES = 4;
+/** GET /2/tweets takes up to 100 ids. */
+const LOOKUP_BATCH = 100;
+/**
+ * X serves non-public metrics (link clicks) only for posts created within the last 30 days, and refuses them for
+ * older ones: posts past this age are asked for public metrics only (a margin keeps a post from ageing mid-run).
+ */
+const NON_PUBLIC_MAX_AGE_MS = 29 * 24 * 3600_000;
 
 /**
  * Publishes on X through the v2 API (POST /2/tweets) as the connected user. Images go through the v2 media upload
@@ -53,6 +71,48 @@ export class XPublisher implements SocialPublisher {
     const wanted = comparableText(post.text);
     const found = (response.json?.data ?? []).find((t: any) => typeof t.id === 'string' && typeof t.text === 'string' && comparableText(t.text) === wanted);
     return found ? { externalPostId: found.id, url: postUrl(account, found.id) } : null;
+  }
+
+  /**
+   * `GET /2/tweets?ids=…` with `public_metrics` (impressions, likes, replies, reposts, quotes, bookmarks) and, for
+   * recent posts, `non_public_metrics` (url_link_clicks; needs the user's token, which we have). X reports no reach.
+   * A deleted post comes back in `errors`, not `data`, and is left out.
+   */
+  async fetchMetrics(account: ConnectedAccount, posts: PublishedPostRef[], now = new Date()): Promise<PostMetrics[]> {
+    const token = accessToken(account);
+    const recent = posts.filter((p) => now.getTime() - p.publishedAt.getTime() < NON_PUBLIC_MAX_AGE_MS);
+    const older = posts.filter((p) => !recent.includes(p));
+    const found: PostMetrics[] = [];
+    for (const [group, fields] of [[recent, 'public_metrics,non_public_metrics'], [older, 'public_metrics']] as const) {
+      for (const batch of chunks(group, LOOKUP_BATCH)) {
+        const byId = new Map(batch.map((p) => [p.externalId, p.publicationId]));
+        const query = new URLSearchParams({ ids: batch.map((p) => p.externalId).join(','), 'tweet.fields': fields });
+        const body = (await callApi('x', { url: `${apiBase(this.app)}/2/tweets?${query}`, headers: bearer(token) }, classify)).json;
+        for (const tweet of body?.data ?? []) {
+          const publicationId = byId.get(tweet?.id);
+          if (!publicationId) continue;
+          const pub = tweet.public_metrics ?? {};
+          found.push(
+            postMetrics(publicationId, {
+              impressions: pub.impression_count,
+              reactions: pub.like_count,
+              comments: pub.reply_count,
+              shares: count(pub.retweet_count) + count(pub.quote_count),
+              saves: pub.bookmark_count,
+              clicks: tweet.non_public_metrics?.url_link_clicks,
+            }),
+          );
+        }
+      }
+    }
+    return found;
+  }
+
+  /** Followers from `GET /2/users/me?user.fields=public_metrics`; X gives no account-level impressions or reach. */
+  async fetchAccountMetrics(account: ConnectedAccount): Promise<AccountMetrics | null> {
+    const body = (await callApi('x', { url: `${apiBase(this.app)}/2/users/me?user.fields=public_metrics`, headers: bearer(accessToken(account)) }, classify)).json;
+    const metrics = body?.data?.public_metrics;
+    return metrics ? { followers: count(metrics.followers_count), impressions: 0, reach: 0, profileViews: 0 } : null;
   }
 }
 
