@@ -19,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   gateway: () => import('./gateway.js'),
   pipeline: () => import('./pipeline.js'),
   watch: () => import('./watch.js'),
+  cockpit: () => import('./cockpit.js'),
 };
 
 const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');

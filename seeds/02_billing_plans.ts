@@ -7,8 +7,8 @@ import type { Knex } from 'knex';
  * (credit_rates), so a premium-model social post costs about 3 to 5 credits and a standard-model one about 1.
  *
  * Idempotent: rows are keyed by their natural keys (plan code, plan × channel, plan × connector, currency × date)
- * and merged. Until the V2 plan editor exists these seeds are the source of truth for plans; legal documents are
- * deliberately not seeded (the legal notice needs the publisher's registered identity, and the texts need counsel).
+ * and merged. Until the V2 plan editor exists these seeds are the source of truth for plans (legal documents are
+ * seeded apart, in `05_legal_documents.ts`, as templates for counsel to review).
  */
 
 type Channel = 'linkedin' | 'facebook' | 'instagram' | 'x' | 'google_business' | 'blog' | 'newsletter' | 'sms';

@@ -9,18 +9,18 @@ import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { pinoHttp } from 'pino-http';
 import type { Cradle } from './container.js';
-import { billingRouter } from './modules/billing/index.js';
+import { billingRouter, stripeWebhookRoutes } from './modules/billing/index.js';
 import { aiRoutes } from './modules/ai/routes.js';
 import { promptRoutes } from './modules/ai/prompt-routes.js';
 import { brandRoutes } from './modules/brand/index.js';
 import { calendarRoutes } from './modules/calendar/index.js';
 import { publishingRoutes, smsWebhookRoutes } from './modules/publishing/index.js';
 import { studioRoutes } from './modules/studio/index.js';
-import { analyticsRoutes } from './modules/analytics/index.js';
+import { analyticsRoutes, conversionEndpointRoutes } from './modules/analytics/index.js';
 import { pipelineRoutes } from './modules/pipeline/index.js';
 import { watchRoutes } from './modules/watch/index.js';
 import { watchNavBadge } from './modules/watch/nav-badge.js';
-import { PORTAL_NAV, portalRouter } from './modules/portal/index.js';
+import { PORTAL_NAV } from './modules/portal/index.js';
 import { tenancyRouter } from './modules/tenancy/index.js';
 import { AppError, ValidationError } from './shared/errors.js';
 import { csrfProtection } from './shared/http/csrf.js';
@@ -80,6 +80,8 @@ export function createApp(cradle: Cradle): express.Express {
   );
   // Provider callbacks (signed by the provider): no session, no CSRF token.
   app.use(smsWebhookRoutes(cradle));
+  app.use(conversionEndpointRoutes(cradle));
+  app.use(stripeWebhookRoutes(cradle));
   app.use(express.urlencoded({ extended: false, limit: '200kb' }));
   app.use(express.json({ limit: '200kb' }));
   app.use(
@@ -143,7 +145,6 @@ export function createApp(cradle: Cradle): express.Express {
   app.use(pipelineRoutes(cradle));
   app.use(watchRoutes(cradle));
   app.use(analyticsRoutes(cradle));
-  app.use(portalRouter());
 
   app.use((req, _res, next) => next(new AppError('common.errors.notFound', 404)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

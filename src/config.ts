@@ -54,6 +54,9 @@ const schema = z.object({
   SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(3),
   SMTP_POOL_RATE: z.coerce.number().int().min(1).max(1000).default(10),
   MAIL_FROM: z.string().min(1).optional(),
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  STRIPE_API_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   PIPELINE_RUNS_PER_WORKER: z.coerce.number().int().min(1).max(200).default(8),
   PIPELINE_AI_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
   PIPELINE_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(60),
@@ -88,6 +91,8 @@ export type Config = {
    * provider concurrency the throughput is bounded by), and the lease after which a silent worker's step is taken over.
    */
   pipeline: { runsPerWorker: number; aiConcurrency: number; leaseMs: number };
+  /** Card payments when the super admin has not stored a Stripe connector (the connector takes precedence). */
+  stripe?: { secretKey: string; webhookSecret?: string; apiBaseUrl?: string };
 };
 
 const DEFAULT_MAIL_FROM = 'Cadence <no-reply@cadence.test>';
@@ -154,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             },
           }
         : { kind: 'local' },
+    stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBaseUrl: e.STRIPE_API_BASE_URL } : undefined,
     pipeline: { runsPerWorker: e.PIPELINE_RUNS_PER_WORKER, aiConcurrency: e.PIPELINE_AI_CONCURRENCY, leaseMs: e.PIPELINE_LEASE_SECONDS * 1000 },
     mail: {
       from: mailFrom,

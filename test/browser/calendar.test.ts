@@ -93,7 +93,8 @@ describe('Editorial calendar in a browser: drag and drop, keyboard move, filters
     await page.locator(`#chip-${id}`).focus();
     await page.keyboard.press('Enter');
     await page.locator('#calendar-detail h2').waitFor();
-    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('calendar-detail-title');
+    // focus moves once htmx has settled the panel
+    await page.waitForFunction(() => document.activeElement?.id === 'calendar-detail-title', undefined, { timeout: 5_000 });
     expect(page.url()).to.include('view=list'); // the panel opened in place
 
     const target = wednesday.plus({ days: 1 });

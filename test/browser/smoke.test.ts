@@ -31,12 +31,12 @@ describe('Browser smoke: log in, switch language, log out', function () {
     await page.getByLabel('Mot de passe').fill('cadence-demo');
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.waitForURL(`${server.url}/app`);
-    expect(await page.locator('h1').textContent()).to.include('Bonjour');
+    expect(await page.locator('h1').textContent()).to.equal('Tableau de bord');
     expect(await page.getByRole('navigation', { name: 'Navigation principale' }).isVisible()).to.equal(true);
 
     await page.locator('#locale-select').selectOption('en');
     await page.waitForFunction(() => document.documentElement.lang === 'en');
-    expect(await page.locator('h1').textContent()).to.include('Hello');
+    expect(await page.locator('h1').textContent()).to.equal('Dashboard');
     expect(await page.getByRole('link', { name: 'Dashboard' }).isVisible()).to.equal(true);
 
     // the team page works through HTMX (role change posts a fragment)

@@ -11,3 +11,11 @@ export function membersWithPermission(trx: Knex.Transaction, tenantId: string, p
     .where({ 'm.scope': 'tenant', 'm.tenantId': tenantId, 'u.status': 'active' })
     .whereRaw('? = any(r.permissions)', [permission]);
 }
+
+/**
+ * Keeps a platform job's rows to tenants that are active: a workspace suspended or awaiting deletion gets nothing
+ * published, sent or generated. `tenantIdColumn` is the job's table's column (`outbox_messages.tenant_id`).
+ */
+export function ofActiveTenant(trx: Knex.Transaction, tenantIdColumn: string): Knex.QueryBuilder {
+  return trx('tenants as active_tenant').whereRaw('active_tenant.id = ??', [tenantIdColumn]).where('active_tenant.status', 'active').select(trx.raw('1'));
+}

@@ -163,7 +163,11 @@ export class DnaService {
    * field, no provenance), with the snapshot to record on the call.
    */
   async tenantContext(tenantId: string): Promise<BrandContext> {
-    const current = await this.current(tenantId);
+    return this.contextOf(await this.current(tenantId));
+  }
+
+  /** `tenantContext` of a snapshot already read (a caller that also needs the DNA itself reads it once). */
+  contextOf(current: DnaSnapshot | null): BrandContext {
     if (!current || isEmpty(current.content)) return { text: '', snapshotId: current?.id ?? null, version: current?.version ?? null };
     return { text: brandDnaBlock(current.content), snapshotId: current.id, version: current.version };
   }

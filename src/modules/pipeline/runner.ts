@@ -11,6 +11,8 @@ import { BudgetExhaustedError, type StepContext, type StepHandler, type StepOutc
 
 /** Backoff before the next attempt of a step that failed for a passing reason: 30 s, 2 min, 8 min… */
 const RETRY_BASE_MS = 30_000;
+/** How long a step's reading of its run's status (pause, cancel) is trusted between two items. */
+const STATUS_RECHECK_MS = 2_000;
 const INSUFFICIENT_CREDITS = 'billing.errors.insufficientCredits';
 
 export interface DriveResult {
@@ -106,6 +108,7 @@ export class PipelineRunner {
     };
     const heartbeat = setInterval(() => void renew(), Math.max(500, Math.floor(leaseMs / 3)));
     heartbeat.unref();
+    let status: { stopped: Promise<boolean>; at: number } | undefined;
     const context: StepContext = {
       tenantId,
       run,
@@ -114,7 +117,17 @@ export class PipelineRunner {
       progress: async (update) => {
         if (!(await repo.progress(tenantId, step.id, this.workerId, update, this.deps.clock.now()))) lost = true;
       },
-      shouldStop: async () => lost || this.stopping || (await repo.runStatus(tenantId, run.id)) !== 'running',
+      shouldStop: async () => {
+        if (lost || this.stopping) return true;
+        // Read at most every STATUS_RECHECK_MS, one read shared by the step's parallel lanes: a pause still stops within seconds.
+        const at = Date.now();
+        if (!status || at - status.at >= STATUS_RECHECK_MS) {
+          const stopped = repo.runStatus(tenantId, run.id).then((s) => s !== 'running');
+          stopped.catch(() => (status = undefined));
+          status = { stopped, at };
+        }
+        return status.stopped;
+      },
     };
     const log = this.deps.logger.child({ tenantId, runId: run.id, step: step.name, attempt: step.attempts });
     let outcome: StepOutcome | undefined;

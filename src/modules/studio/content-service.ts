@@ -7,6 +7,7 @@ import { parseInput } from '../../shared/validation.js';
 import type { AiGateway, AiRequest } from '../ai/gateway.js';
 import type { CreditLedger } from '../billing/ports.js';
 import type { DnaService } from '../brand/dna-service.js';
+import type { BrandDna } from '../brand/domain.js';
 import type { MediaService } from '../brand/media-service.js';
 import type { ApprovalGate, SlotPlanner } from '../calendar/ports.js';
 import { moderationFindings, ruleFindings } from './brand-safety.js';
@@ -89,6 +90,8 @@ interface PreparedGeneration {
   request: GenerationRequest;
   templateId: string | null;
   dnaSnapshotId: string | null;
+  /** The DNA the prompt was built from: the new version's brand checks use the same. */
+  dna: BrandDna | null;
 }
 
 /**
@@ -144,9 +147,9 @@ export class ContentService {
    */
   async createPlanned(
     tenantId: string,
-    input: { id: string; channel: Channel; brief: string; title: string; campaignId: string | null; startsAt: Date },
+    input: { id: string; channel: Channel; brief: string; title: string; campaignId: string | null; startsAt: Date; locale?: string },
   ): Promise<Content> {
-    const defaults = await this.deps.contentRepository.tenantDefaults(tenantId);
+    const locale = input.locale ?? (await this.deps.contentRepository.tenantDefaults(tenantId)).locale;
     const content = await this.deps.contentRepository.create(tenantId, {
       id: input.id,
       channel: input.channel,
@@ -155,7 +158,7 @@ export class ContentService {
       brief: input.brief.slice(0, BRIEF_MAX),
       toneOverride: null,
       campaignId: input.campaignId,
-      locale: defaults.locale,
+      locale,
       createdBy: null,
       slot: { startsAt: input.startsAt, source: 'plan' },
       mediaIds: [],
@@ -199,13 +202,12 @@ export class ContentService {
    * its campaign and media descriptions.
    */
   async *generate(tenantId: string, contentId: string, userId: string | null): AsyncIterable<GenerationEvent> {
-    const content = await this.requireContent(tenantId, contentId);
-    if (content.status === 'generating') throw new AppError(`${E}.generationInProgress`, 409);
-    if (!EDITABLE_STATUSES.includes(content.status)) throw new AppError(`${E}.notEditable`, 409);
-    const isRegeneration = content.currentVersionId !== null && (await this.hasGeneratedVersion(tenantId, contentId));
-    if (!(await this.deps.contentRepository.transition(tenantId, contentId, EDITABLE_STATUSES, 'generating'))) {
-      throw new AppError(`${E}.generationInProgress`, 409);
-    }
+    if (!isUuid(contentId)) throw new NotFoundError();
+    const claim = await this.deps.contentRepository.claimForGeneration(tenantId, contentId, EDITABLE_STATUSES);
+    const content = claim.content;
+    if (!content) throw new NotFoundError();
+    if (!claim.claimed) throw new AppError(content.status === 'generating' ? `${E}.generationInProgress` : `${E}.notEditable`, 409);
+    const isRegeneration = claim.hasGeneratedVersion;
     let counted = false;
     try {
       if (isRegeneration) {
@@ -222,7 +224,7 @@ export class ContentService {
       const model = { modelId: result.model.modelId, provider: result.model.provider, offline: result.model.offline };
       const saved = await this.saveGeneration(tenantId, content, prepared, { text: result.text, callId: result.callId, snapshotRef: result.promptLayerSnapshotRef, model }, isRegeneration);
       counted = false;
-      const checked = await this.afterNewVersion(tenantId, saved.content, saved.version, { moderate: true, userId });
+      const checked = await this.afterNewVersion(tenantId, saved.content, saved.version, { moderate: true, userId, dna: prepared.dna });
       const left = isRegeneration || content.currentVersionId ? (await this.regenerationsLeft(tenantId, contentId)).left : null;
       yield { type: 'done', content: checked.content, version: checked.version, regenerationsLeft: left };
     } catch (err) {
@@ -248,7 +250,7 @@ export class ContentService {
    */
   async applyGeneratedText(tenantId: string, contentId: string, answer: { text: string; callId: string | null }): Promise<{ content: Content; version: ContentVersion } | null> {
     const content = await this.requireContent(tenantId, contentId);
-    if (content.status !== 'draft' || (await this.hasGeneratedVersion(tenantId, contentId))) return null;
+    if (content.status !== 'draft' || (await this.deps.contentRepository.hasGeneratedVersion(tenantId, contentId))) return null;
     if (!(await this.deps.contentRepository.transition(tenantId, contentId, ['draft'], 'generating'))) return null;
     try {
       const prepared = await this.prepareGeneration(tenantId, content, false);
@@ -260,7 +262,7 @@ export class ContentService {
         { text: answer.text, callId: answer.callId, snapshotRef: null, model: call ?? { modelId: null, provider: null, offline: false } },
         false,
       );
-      return await this.afterNewVersion(tenantId, saved.content, saved.version, { moderate: true, userId: null });
+      return await this.afterNewVersion(tenantId, saved.content, saved.version, { moderate: true, userId: null, dna: prepared.dna });
     } catch (err) {
       await this.deps.contentRepository.transition(tenantId, contentId, ['generating'], content.status);
       throw err;
@@ -310,13 +312,16 @@ export class ContentService {
   }
 
   /** Draft → awaiting approval (the text must be there and within the channel's hard limits). */
-  async submitForApproval(tenantId: string, contentId: string): Promise<void> {
+  /** With `mode`, the content takes that mode in the same write (the pipeline's publication step). */
+  async submitForApproval(tenantId: string, contentId: string, options: { mode?: string } = {}): Promise<void> {
+    if (options.mode !== undefined && !(CONTENT_MODES as readonly string[]).includes(options.mode)) throw new AppError(`${E}.invalidMode`, 422);
+    const mode = options.mode as ContentMode | undefined;
     const detail = await this.detail(tenantId, contentId);
     if (!detail.current || !detail.current.body.trim()) throw new AppError(`${E}.nothingToSubmit`, 422);
-    if (!(await this.deps.contentRepository.transition(tenantId, contentId, ['draft', 'rejected'], 'pending_approval'))) {
+    if (!(await this.deps.contentRepository.transition(tenantId, contentId, ['draft', 'rejected'], 'pending_approval', { mode }))) {
       throw new AppError(`${E}.cannotSubmit`, 409, { status: detail.content.status });
     }
-    if (detail.content.mode === 'auto') await this.approveIfSafe(tenantId, detail.content, detail.current);
+    if ((mode ?? detail.content.mode) === 'auto') await this.approveIfSafe(tenantId, { ...detail.content, mode: mode ?? detail.content.mode }, detail.current);
   }
 
   async setMode(tenantId: string, contentId: string, mode: string): Promise<void> {
@@ -367,29 +372,32 @@ export class ContentService {
 
   // ---- internals ----
 
-  /** The prompt of a (re)generation, built from this tenant's rows only. */
+  /** The prompt of a (re)generation, built from this tenant's rows only. The DNA is read once, for the prompt and the brand checks. */
   private async prepareGeneration(tenantId: string, content: Content, isRegeneration: boolean): Promise<PreparedGeneration> {
     const contentId = content.id;
-    const [detail, brand, dna, media, template, feedback] = await Promise.all([
-      this.deps.contentRepository.detail(tenantId, contentId),
-      this.deps.dnaService.tenantContext(tenantId),
+    const [dna, inputs] = await Promise.all([
       this.deps.dnaService.current(tenantId),
-      this.mediaDescriptions(tenantId, contentId),
-      this.deps.contentRepository.promptTemplate(tenantId, isRegeneration ? 'studio.regenerate_content' : 'studio.generate_content', content.locale),
-      isRegeneration ? this.deps.contentRepository.latestFeedback(tenantId, contentId) : Promise.resolve(null),
+      this.deps.contentRepository.generationInputs(tenantId, content, {
+        templateCode: isRegeneration ? 'studio.regenerate_content' : 'studio.generate_content',
+        locale: content.locale,
+        feedback: isRegeneration,
+      }),
     ]);
+    const brand = this.deps.dnaService.contextOf(dna);
+    const { template, current } = inputs;
     const prompt = generationPrompt(template ?? FALLBACK_TEMPLATES[isRegeneration ? 'regenerate' : 'generate'], {
       content,
       brandTone: dna?.content.tone?.summary ?? null,
       keywords: dna?.content.seo?.keywords ?? [],
-      campaignName: detail?.campaign?.name ?? null,
-      media,
-      previousVersion: detail?.current ? [detail.current.title, detail.current.body].filter(Boolean).join('\n\n') : undefined,
-      feedback,
+      campaignName: inputs.campaignName,
+      media: inputs.media.map((a) => [a.kind, a.title, a.altText].filter(Boolean).join(' — ')),
+      previousVersion: current ? [current.title, current.body].filter(Boolean).join('\n\n') : undefined,
+      feedback: inputs.feedback,
     });
     return {
       templateId: template?.id ?? null,
       dnaSnapshotId: brand.snapshotId,
+      dna: dna?.content ?? null,
       request: {
         tenantId,
         task: 'generation',
@@ -440,7 +448,7 @@ export class ContentService {
     tenantId: string,
     content: Content,
     version: ContentVersion,
-    options: { moderate: boolean; userId: string | null },
+    options: { moderate: boolean; userId: string | null; dna?: BrandDna | null },
   ): Promise<{ content: Content; version: ContentVersion }> {
     const checked = await this.checkBrandSafety(tenantId, content, version, options);
     if (channelProfile(content.channel) !== 'social') {
@@ -463,9 +471,9 @@ export class ContentService {
     tenantId: string,
     content: Content,
     version: ContentVersion,
-    options: { moderate: boolean; userId: string | null },
+    options: { moderate: boolean; userId: string | null; dna?: BrandDna | null },
   ): Promise<ContentVersion> {
-    const dna = (await this.deps.dnaService.current(tenantId))?.content ?? null;
+    const dna = options.dna !== undefined ? options.dna : ((await this.deps.dnaService.current(tenantId))?.content ?? null);
     const text = `${version.title}\n\n${version.body}`;
     const findings: BrandSafetyFinding[] = ruleFindings(text, dna, version.locale === 'en' ? 'en' : 'fr');
     let aiCallId: string | null = null;
@@ -484,16 +492,6 @@ export class ContentService {
     const status = findings.length ? 'flagged' : moderated ? 'ok' : 'unchecked';
     await this.deps.contentRepository.recordBrandSafety(tenantId, version, { status, findings, aiCallId, checkedAt: this.deps.clock.now() });
     return { ...version, brandSafetyStatus: status, brandSafetyCheckedAt: this.deps.clock.now() };
-  }
-
-  private async hasGeneratedVersion(tenantId: string, contentId: string): Promise<boolean> {
-    const versions = await this.deps.contentRepository.versions(tenantId, contentId);
-    return versions.some((v) => v.source === 'generation' || v.source === 'regeneration');
-  }
-
-  private async mediaDescriptions(tenantId: string, contentId: string): Promise<string[]> {
-    const assets = await this.deps.contentRepository.mediaOf(tenantId, contentId);
-    return assets.map((a) => [a.kind, a.title, a.altText].filter(Boolean).join(' — '));
   }
 
   private async requireContent(tenantId: string, contentId: string): Promise<Content> {

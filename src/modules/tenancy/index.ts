@@ -9,6 +9,10 @@ import { KnexMembershipRepository } from './db/knex-membership-repository.js';
 import { KnexSessionStore } from './db/knex-session-store.js';
 import { KnexUserRepository } from './db/knex-user-repository.js';
 import { HousekeepingService } from './housekeeping-service.js';
+import { KnexGdprRepository } from './db/knex-gdpr-repository.js';
+import { GdprDeletionService } from './gdpr-deletion-service.js';
+import { GdprExportService } from './gdpr-export-service.js';
+import { gdprRoutes } from './gdpr-routes.js';
 import { PlatformDirectory } from './platform-directory.js';
 import type { InvitationRepository, MembershipRepository, PasswordHasher, UserRepository } from './ports.js';
 import { tenancyRoutes } from './routes.js';
@@ -27,6 +31,9 @@ export interface TenancyCradle {
   teamService: TeamService;
   platformDirectory: PlatformDirectory;
   housekeepingService: HousekeepingService;
+  gdprRepository: KnexGdprRepository;
+  gdprExportService: GdprExportService;
+  gdprDeletionService: GdprDeletionService;
 }
 
 export function registerTenancy(container: AwilixContainer): void {
@@ -41,13 +48,22 @@ export function registerTenancy(container: AwilixContainer): void {
     teamService: asClass(TeamService).singleton(),
     platformDirectory: asClass(PlatformDirectory).singleton(),
     housekeepingService: asClass(HousekeepingService).singleton(),
+    gdprRepository: asClass(KnexGdprRepository).singleton(),
+    gdprExportService: asClass(GdprExportService).singleton(),
+    gdprDeletionService: asClass(GdprDeletionService).singleton(),
   });
 }
 
 export function tenancyJobs(cradle: TenancyCradle): JobDefinition[] {
-  return [{ name: 'tenancy:purge-expired', every: '1 hour', run: () => cradle.housekeepingService.purgeExpired() }];
+  return [
+    { name: 'tenancy:purge-expired', every: '1 hour', run: () => cradle.housekeepingService.purgeExpired() },
+    { name: 'tenancy:build-data-exports', every: '1 minute', run: () => cradle.gdprExportService.buildDue() },
+    { name: 'tenancy:delete-due-tenants', every: '0 3 * * *', timezone: 'Europe/Paris', run: () => cradle.gdprDeletionService.deleteDue() },
+  ];
 }
 
 export function tenancyRouter(cradle: TenancyCradle & { config: Config }) {
-  return tenancyRoutes(cradle);
+  const router = tenancyRoutes(cradle);
+  router.use(gdprRoutes(cradle));
+  return router;
 }

@@ -2,6 +2,7 @@ import type { Database } from '../../../adapters/db/database.js';
 import type { AiTask } from '../domain.js';
 import type { BatchStatus, ChatMessage, CompletionRequest } from '../ports.js';
 import type { AiCallRecord } from './knex-ai-call-repository.js';
+import { ofActiveTenant } from '../../../adapters/db/tenant-members.js';
 
 export type BatchItemStatus = 'queued' | 'submitted' | 'succeeded' | 'failed' | 'retried_singly';
 
@@ -189,7 +190,7 @@ export class KnexAiBatchRepository {
 
   /** Queued items of every tenant, oldest first. */
   queuedItems(limit: number): Promise<BatchItemRow[]> {
-    return this.deps.database.asPlatform((trx) => trx('aiBatchItems').where({ status: 'queued' }).orderBy([{ column: 'createdAt' }, { column: 'id' }]).limit(limit).select(ITEM_COLUMNS));
+    return this.deps.database.asPlatform((trx) => trx('aiBatchItems').where({ status: 'queued' }).whereExists(ofActiveTenant(trx, 'ai_batch_items.tenant_id')).orderBy([{ column: 'createdAt' }, { column: 'id' }]).limit(limit).select(ITEM_COLUMNS));
   }
 
   /** A provider batch about to be submitted (`queued`: no external id yet). */

@@ -378,6 +378,7 @@ export class KnexPipelineRepository {
       const { rows } = await trx.raw(
         `select s.tenant_id, s.run_id, s.id as step_id
            from pipeline_runs r
+           join tenants t on t.id = r.tenant_id and t.status = 'active'
            join lateral (
              select * from pipeline_steps s
               where s.run_id = r.id and s.status not in ('succeeded', 'skipped')
@@ -559,16 +560,77 @@ export class KnexPipelineRepository {
 
   /** What the AI calls made for a content cost (generation, batch answer, moderation of its versions). */
   contentAiCost(tenantId: string, contentId: string): Promise<{ credits: number; costMicros: number }> {
+    return this.deps.database.forTenant(tenantId, (trx) => contentAiCostIn(trx, tenantId, contentId));
+  }
+
+  /** An item's start in one unit of work: its step item running (one more attempt) and its plan item generating, both on its content. */
+  startItem(tenantId: string, item: { stepItemId: string; planItemId: string; contentId: string; now: Date }): Promise<void> {
     return this.deps.database.forTenant(tenantId, async (trx) => {
-      const row = await trx('aiCalls')
-        .where({ tenantId })
-        .andWhere((q) =>
-          q
-            .where({ subjectType: 'content', subjectId: contentId })
-            .orWhere((v) => v.where('subjectType', 'content_version').whereIn('subjectId', trx('contentVersions').where({ tenantId, contentId }).select('id'))),
-        )
-        .first(trx.raw('coalesce(sum(credits_charged), 0)::int as credits'), trx.raw('coalesce(sum(cost_micros), 0)::bigint as cost_micros'));
-      return { credits: Number(row?.credits ?? 0), costMicros: Number(row?.costMicros ?? 0) };
+      await trx('pipelineStepItems')
+        .where({ tenantId, id: item.stepItemId })
+        .update({ contentId: item.contentId, status: 'running', startedAt: item.now, attempts: trx.raw('attempts + 1'), updatedAt: trx.fn.now() });
+      await trx('editorialPlanItems')
+        .where({ tenantId, id: item.planItemId })
+        .update({ status: 'generating', contentId: trx.raw('coalesce(content_id, ?)', [item.contentId]), updatedAt: trx.fn.now() });
+    });
+  }
+
+  /**
+   * An item's end in one unit of work: what its content's AI calls cost (`costOf`), its step item, its plan item
+   * (`planStatus`), the step's progress and lease (only while `workerId` owns the step) and the run's totals.
+   * Returns the cost and whether the step is still this worker's.
+   */
+  finishItem(
+    tenantId: string,
+    item: {
+      runId: string;
+      stepId: string;
+      workerId: string;
+      stepItemId: string;
+      status: 'succeeded' | 'skipped';
+      contentId?: string;
+      costOf?: string;
+      planItemId?: string | null;
+      planStatus?: PlanItemRow['status'];
+      itemsGenerated?: number;
+      now: Date;
+    },
+  ): Promise<{ cost: { credits: number; costMicros: number }; owned: boolean }> {
+    return this.deps.database.forTenant(tenantId, async (trx) => {
+      const cost = item.costOf ? await contentAiCostIn(trx, tenantId, item.costOf) : { credits: 0, costMicros: 0 };
+      await trx('pipelineStepItems')
+        .where({ tenantId, id: item.stepItemId })
+        .update({
+          status: item.status,
+          costCredits: cost.credits,
+          finishedAt: item.now,
+          errorCode: null,
+          errorMessage: null,
+          ...(item.contentId ? { contentId: item.contentId } : {}),
+          updatedAt: trx.fn.now(),
+        });
+      if (item.planItemId && item.planStatus) {
+        await trx('editorialPlanItems').where({ tenantId, id: item.planItemId }).update({ status: item.planStatus, updatedAt: trx.fn.now() });
+      }
+      const owned = await trx('pipelineSteps')
+        .where({ tenantId, id: item.stepId, workerId: item.workerId, status: 'running' })
+        .update({
+          itemsDone: trx.raw('items_done + 1'),
+          ...(cost.credits ? { costCredits: trx.raw('cost_credits + ?', [cost.credits]) } : {}),
+          ...(cost.costMicros ? { aiCostMicros: trx.raw('ai_cost_micros + ?', [cost.costMicros]) } : {}),
+          heartbeatAt: item.now,
+        });
+      if (cost.credits || cost.costMicros || item.itemsGenerated) {
+        await trx('pipelineRuns')
+          .where({ tenantId, id: item.runId })
+          .update({
+            spentCredits: trx.raw('spent_credits + ?', [cost.credits]),
+            aiCostMicros: trx.raw('ai_cost_micros + ?', [cost.costMicros]),
+            itemsGenerated: trx.raw('items_generated + ?', [item.itemsGenerated ?? 0]),
+            heartbeatAt: trx.fn.now(),
+          });
+      }
+      return { cost, owned: owned === 1 };
     });
   }
 
@@ -655,4 +717,16 @@ async function channelTargetsIn(trx: Knex.Transaction, tenantId: string): Promis
       return { channel: q.channel, quota: q.itemsPerMonth, chosen: choice ? choice.itemsPerMonth : null, active, items: active ? Math.min(wanted, q.itemsPerMonth) : 0 };
     })
     .sort((a, b) => a.channel.localeCompare(b.channel));
+}
+
+async function contentAiCostIn(trx: Knex.Transaction, tenantId: string, contentId: string): Promise<{ credits: number; costMicros: number }> {
+  const row = await trx('aiCalls')
+    .where({ tenantId })
+    .andWhere((q) =>
+      q
+        .where({ subjectType: 'content', subjectId: contentId })
+        .orWhere((v) => v.where('subjectType', 'content_version').whereIn('subjectId', trx('contentVersions').where({ tenantId, contentId }).select('id'))),
+    )
+    .first(trx.raw('coalesce(sum(credits_charged), 0)::int as credits'), trx.raw('coalesce(sum(cost_micros), 0)::bigint as cost_micros'));
+  return { credits: Number(row?.credits ?? 0), costMicros: Number(row?.costMicros ?? 0) };
 }

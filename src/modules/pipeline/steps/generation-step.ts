@@ -96,7 +96,7 @@ export class GenerationStep implements StepHandler {
       }
       const planItem = byId.get(item.planItemId ?? '');
       if (!planItem) {
-        await this.finishItem(context, item, null, 'skipped');
+        if (!(await this.finishItem(context, item, 'skipped')).owned) stop = true;
         counts.skipped++;
         return;
       }
@@ -111,9 +111,9 @@ export class GenerationStep implements StepHandler {
         counts[outcome]++;
         if (outcome !== 'generated') budget.committed -= estimate;
         else {
-          const cost = await repo.contentAiCost(tenantId, plannedContentId(item.idempotencyKey));
+          const { cost, owned } = await this.finishItem(context, item, 'succeeded');
           budget.committed += cost.credits - estimate;
-          await this.finishItem(context, item, cost, 'succeeded');
+          if (!owned) stop = true;
         }
       } catch (err) {
         budget.committed -= estimate;
@@ -124,7 +124,7 @@ export class GenerationStep implements StepHandler {
         if (err instanceof AppError && err.status < 500 && err.status !== 429) {
           // The client took the content over (edited, archived, deleted it): it is theirs now.
           this.deps.logger.info({ tenantId, runId: run.id, planItemId: planItem.id, code: err.code }, 'pipeline: item left to the client');
-          await this.finishItem(context, item, null, 'skipped');
+          if (!(await this.finishItem(context, item, 'skipped')).owned) stop = true;
           counts.skipped++;
           return;
         }
@@ -160,10 +160,10 @@ export class GenerationStep implements StepHandler {
       brief: briefOf(planItem),
       campaignId: planItem.campaignId,
       startsAt: planItem.plannedSlotAt ?? DateTime.fromISO(planItem.plannedDate, { zone: 'utc' }).set({ hour: 9 }).toJSDate(),
+      locale: planItem.locale,
     });
     if (!item.contentId || planItem.contentId !== contentId) {
-      await repo.updateStepItem(tenantId, item.id, { contentId, status: 'running', startedAt: this.deps.clock.now(), addAttempt: true });
-      await repo.updatePlanItem(tenantId, planItem.id, { contentId, status: 'generating' });
+      await repo.startItem(tenantId, { stepItemId: item.id, planItemId: planItem.id, contentId, now: this.deps.clock.now() });
     }
     if (content.currentVersionId && content.status !== 'generating') {
       await contents.checkIfUnchecked(tenantId, contentId); // written before a crash, maybe not checked yet
@@ -194,13 +194,24 @@ export class GenerationStep implements StepHandler {
     return 'generated';
   }
 
-  private async finishItem(context: StepContext, item: StepItemRow, cost: { credits: number; costMicros: number } | null, status: 'succeeded' | 'skipped'): Promise<void> {
-    const { tenantId, run } = context;
-    const repo = this.deps.pipelineRepository;
-    await repo.updateStepItem(tenantId, item.id, { status, costCredits: cost?.credits ?? 0, finishedAt: this.deps.clock.now(), errorCode: null, errorMessage: null });
-    if (item.planItemId) await repo.updatePlanItem(tenantId, item.planItemId, { status: status === 'succeeded' ? 'generated' : 'skipped' });
-    await context.progress({ done: 1, costCredits: cost?.credits ?? 0, aiCostMicros: cost?.costMicros ?? 0 });
-    await repo.addRunTotals(tenantId, run.id, { spentCredits: cost?.credits ?? 0, aiCostMicros: cost?.costMicros ?? 0, itemsGenerated: status === 'succeeded' ? 1 : 0 });
+  /**
+   * The item's bookkeeping in one unit of work (its cost, rows, the step's progress and lease, the run's totals).
+   * `owned` false: this worker lost the step, it stops between items.
+   */
+  private finishItem(context: StepContext, item: StepItemRow, status: 'succeeded' | 'skipped') {
+    const { tenantId, run, step } = context;
+    return this.deps.pipelineRepository.finishItem(tenantId, {
+      runId: run.id,
+      stepId: step.id,
+      workerId: step.workerId ?? '',
+      stepItemId: item.id,
+      status,
+      costOf: status === 'succeeded' ? plannedContentId(item.idempotencyKey) : undefined,
+      planItemId: item.planItemId,
+      planStatus: status === 'succeeded' ? 'generated' : 'skipped',
+      itemsGenerated: status === 'succeeded' ? 1 : 0,
+      now: this.deps.clock.now(),
+    });
   }
 
   /** The batch is worth it when its answer comes before the item's deadline: the run's, and its slot minus the time to approve. */

@@ -33,12 +33,21 @@ export class PublicationStep implements StepHandler {
       let outcome: 'succeeded' | 'skipped' = 'skipped';
       if (planItem?.contentStatus === 'draft' && planItem.contentVersionId) {
         const contentId = planItem.contentId!;
-        if (planItem.contentMode !== run.contentMode) await this.deps.contentService.setMode(tenantId, contentId, run.contentMode);
-        if (run.contentMode !== 'manual') await this.deps.contentService.submitForApproval(tenantId, contentId);
+        // the mode changes with the submission, in the same write
+        if (run.contentMode !== 'manual') await this.deps.contentService.submitForApproval(tenantId, contentId, { mode: run.contentMode });
+        else if (planItem.contentMode !== run.contentMode) await this.deps.contentService.setMode(tenantId, contentId, run.contentMode);
         outcome = 'succeeded';
       }
-      await repo.updateStepItem(tenantId, item.id, { status: outcome, contentId: planItem?.contentId ?? undefined, finishedAt: context.now() });
-      await context.progress({ done: 1 });
+      const { owned } = await repo.finishItem(tenantId, {
+        runId: run.id,
+        stepId: step.id,
+        workerId: step.workerId ?? '',
+        stepItemId: item.id,
+        status: outcome,
+        contentId: planItem?.contentId ?? undefined,
+        now: context.now(),
+      });
+      if (!owned) return { status: 'stopped' };
     }
 
     // Counted from the contents as they are now, so a resumed step reports the whole month.

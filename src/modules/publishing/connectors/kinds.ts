@@ -150,13 +150,36 @@ export const KIND_SPECS: Record<ConnectorKind, KindSpec> = {
         })
         .transform(compact),
   },
+  // Payments: the Stripe account, and what invoices print (the issuer's address and registration, the bank details
+  // of transfers, the payment term).
   stripe: {
-    settings: [{ name: 'publishableKey', type: 'text' }],
+    settings: [
+      { name: 'publishableKey', type: 'text' },
+      { name: 'apiBaseUrl', type: 'url' },
+      { name: 'issuerAddress', type: 'text' },
+      { name: 'issuerRegistrationNumber', type: 'text' },
+      { name: 'iban', type: 'text' },
+      { name: 'bic', type: 'text' },
+      { name: 'accountHolder', type: 'text' },
+      { name: 'paymentTermDays', type: 'number' },
+    ],
     secrets: [
       { name: 'secretKey', type: 'secret', required: true },
       { name: 'webhookSecret', type: 'secret' },
     ],
-    settingsSchema: () => z.object({ publishableKey: optionalText(255) }).transform(compact),
+    settingsSchema: () =>
+      z
+        .object({
+          publishableKey: optionalText(255),
+          apiBaseUrl: optionalUrl,
+          issuerAddress: optionalText(500),
+          issuerRegistrationNumber: optionalText(32),
+          iban: optionalText(34),
+          bic: optionalText(11),
+          accountHolder: optionalText(200),
+          paymentTermDays: optionalInt(0, 60),
+        })
+        .transform(compact),
   },
 };
 

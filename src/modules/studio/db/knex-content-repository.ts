@@ -116,17 +116,17 @@ export class KnexContentRepository {
   create(tenantId: string, input: NewContent & { id?: string }): Promise<Content | null> {
     return this.deps.database.forTenant(tenantId, async (trx) => {
       const { slot, mediaIds, ...fields } = input;
-      if (input.id) {
-        const existing = await trx('contents as c').where({ 'c.tenantId': tenantId, 'c.id': input.id }).first(CONTENT_COLUMNS);
-        if (existing) return toContent(existing);
-      }
       if (mediaIds.length) {
         const owned = await trx('mediaAssets').where({ tenantId }).whereIn('id', mediaIds).whereNot('status', 'archived').pluck('id');
         if (owned.length !== new Set(mediaIds).size) return null;
       }
-      const [row] = await trx('contents as c')
-        .insert({ tenantId, ...fields, status: 'draft', scheduledAt: slot.startsAt })
-        .returning(CONTENT_COLUMNS.map((c) => c.slice(2)));
+      const insert = trx('contents as c').insert({ tenantId, ...fields, status: 'draft', scheduledAt: slot.startsAt });
+      // with an id, one statement creates it or finds it taken: the existing one is then read
+      const [row] = await (input.id ? insert.onConflict('id').ignore() : insert).returning(CONTENT_COLUMNS.map((c) => c.slice(2)));
+      if (!row) {
+        const existing = await trx('contents as c').where({ 'c.tenantId': tenantId, 'c.id': input.id }).first(CONTENT_COLUMNS);
+        return existing ? toContent(existing) : null;
+      }
       await trx('calendarSlots').insert({ tenantId, contentId: row.id, channel: input.channel, startsAt: slot.startsAt, status: 'proposed', source: slot.source });
       if (mediaIds.length) {
         await trx('contentMedia').insert(
@@ -220,10 +220,60 @@ export class KnexContentRepository {
    * Moves a content from one of `from` to `to` in one conditional statement; false when its status was not one
    * of `from` (someone else got there first). Concurrent generations of one content are refused this way.
    */
-  transition(tenantId: string, id: string, from: readonly ContentStatus[], to: ContentStatus): Promise<boolean> {
+  transition(tenantId: string, id: string, from: readonly ContentStatus[], to: ContentStatus, also: { mode?: ContentMode } = {}): Promise<boolean> {
     return this.deps.database.forTenant(tenantId, async (trx) => {
-      const count = await trx('contents').where({ tenantId, id }).whereIn('status', from).update({ status: to, updatedAt: trx.fn.now() });
+      const count = await trx('contents')
+        .where({ tenantId, id })
+        .whereIn('status', from)
+        .update({ status: to, ...(also.mode ? { mode: also.mode } : {}), updatedAt: trx.fn.now() });
       return count === 1;
+    });
+  }
+
+  /**
+   * Takes a content for a generation in one unit of work: under its row lock, moves it from one of `from` to
+   * `generating`. Returns the content as it was (null when missing), whether it was taken, and whether it already has
+   * a generated version (a new generation is then a regeneration).
+   */
+  claimForGeneration(tenantId: string, id: string, from: readonly ContentStatus[]): Promise<{ content: Content | null; claimed: boolean; hasGeneratedVersion: boolean }> {
+    return this.deps.database.forTenant(tenantId, async (trx) => {
+      const row = await trx('contents as c').where({ 'c.tenantId': tenantId, 'c.id': id }).forUpdate().first(CONTENT_COLUMNS);
+      if (!row) return { content: null, claimed: false, hasGeneratedVersion: false };
+      const content = toContent(row);
+      const hasGeneratedVersion = content.currentVersionId !== null && (await hasGeneratedVersionIn(trx, tenantId, id));
+      if (!from.includes(content.status)) return { content, claimed: false, hasGeneratedVersion };
+      await trx('contents').where({ tenantId, id }).update({ status: 'generating', updatedAt: trx.fn.now() });
+      return { content, claimed: true, hasGeneratedVersion };
+    });
+  }
+
+  /** Whether the content has a version written by the AI (generation or regeneration). */
+  hasGeneratedVersion(tenantId: string, contentId: string): Promise<boolean> {
+    return this.deps.database.forTenant(tenantId, (trx) => hasGeneratedVersionIn(trx, tenantId, contentId));
+  }
+
+  /**
+   * What a generation's prompt is built from, in one unit of work: the prompt template, the media, the campaign's
+   * name, the version it follows (if any) and, for a regeneration, the reviewer's latest comment.
+   */
+  generationInputs(
+    tenantId: string,
+    content: Pick<Content, 'id' | 'campaignId' | 'currentVersionId'>,
+    options: { templateCode: string; locale: string; feedback: boolean },
+  ): Promise<{
+    template: { id: string; body: string } | null;
+    media: { id: string; kind: string; title: string; altText: string | null }[];
+    campaignName: string | null;
+    current: ContentVersion | null;
+    feedback: string | null;
+  }> {
+    return this.deps.database.forTenant(tenantId, async (trx) => {
+      const template = await promptTemplateIn(trx, options.templateCode, options.locale);
+      const media = await mediaOfIn(trx, tenantId, content.id);
+      const campaign = content.campaignId ? await trx('campaigns').where({ tenantId, id: content.campaignId }).first('name') : null;
+      const current = content.currentVersionId ? await this.versionIn(trx, tenantId, content.id, content.currentVersionId) : null;
+      const feedback = options.feedback ? await latestFeedbackIn(trx, tenantId, content.id) : null;
+      return { template, media, campaignName: (campaign?.name as string | undefined) ?? null, current, feedback };
     });
   }
 
@@ -235,8 +285,9 @@ export class KnexContentRepository {
     return this.deps.database.forTenant(tenantId, async (trx) => {
       const locked = await trx('contents').where({ tenantId, id: contentId }).forUpdate().first('locale');
       if (!locked) throw new Error(`content ${contentId} vanished`);
-      const [{ next }] = await trx('contentVersions').where({ tenantId, contentId }).select(trx.raw('coalesce(max(number), 0) + 1 as next'));
       const { version } = write;
+      // numbered under the content's row lock
+      const next = trx.raw('(select coalesce(max(number), 0) + 1 from content_versions where tenant_id = ? and content_id = ?)', [tenantId, contentId]);
       const [inserted] = await trx('contentVersions')
         .insert({
           tenantId,
@@ -342,41 +393,17 @@ export class KnexContentRepository {
 
   /** The active template the tenant sees for `code`: its own, else its distributor's, else the platform's; in `locale`, else French. */
   promptTemplate(tenantId: string, code: string, locale: string): Promise<{ id: string; body: string } | null> {
-    return this.deps.database.forTenant(tenantId, async (trx) => {
-      const row = await trx('promptTemplates')
-        .where({ code, active: true })
-        .whereIn('locale', [...new Set([locale, 'fr'])])
-        .orderByRaw(`case level when 'tenant' then 0 when 'distributor' then 1 else 2 end`)
-        .orderByRaw(`(locale = ?) desc`, [locale])
-        .orderBy('version', 'desc')
-        .first('id', 'body');
-      return row ?? null;
-    });
+    return this.deps.database.forTenant(tenantId, (trx) => promptTemplateIn(trx, code, locale));
   }
 
   /** The latest comment a reviewer left on the content (rejection, regeneration request or comment). */
   latestFeedback(tenantId: string, contentId: string): Promise<string | null> {
-    return this.deps.database.forTenant(tenantId, async (trx) => {
-      const row = await trx('approvals')
-        .where({ tenantId, contentId })
-        .whereIn('decision', ['rejected', 'changes_requested', 'regeneration_requested', 'commented'])
-        .whereNotNull('comment')
-        .orderBy('decidedAt', 'desc')
-        .first('comment');
-      return row?.comment ?? null;
-    });
+    return this.deps.database.forTenant(tenantId, (trx) => latestFeedbackIn(trx, tenantId, contentId));
   }
 
   /** Media attached to the content, in order (what the generation is told about). */
   mediaOf(tenantId: string, contentId: string): Promise<{ id: string; kind: string; title: string; altText: string | null }[]> {
-    return this.deps.database.forTenant(tenantId, (trx) =>
-      trx('contentMedia as cm')
-        .join('mediaAssets as m', 'm.id', 'cm.mediaAssetId')
-        .where({ 'cm.tenantId': tenantId, 'cm.contentId': contentId })
-        .whereNot('m.status', 'archived')
-        .orderBy([{ column: 'cm.position' }, { column: 'cm.createdAt' }])
-        .select('m.id', 'm.kind', 'm.title', 'm.altText'),
-    );
+    return this.deps.database.forTenant(tenantId, (trx) => mediaOfIn(trx, tenantId, contentId));
   }
 
   /** Every tenant's contents stuck in `generating` since before `before` go back to draft (platform job). */
@@ -405,4 +432,39 @@ export class KnexContentRepository {
       .orderBy('createdAt')
       .select('id', 'contentVersionId', 'kind', 'severity', 'detail', 'matchedText', 'status', 'createdAt');
   }
+}
+
+async function promptTemplateIn(trx: Knex.Transaction, code: string, locale: string): Promise<{ id: string; body: string } | null> {
+  const row = await trx('promptTemplates')
+    .where({ code, active: true })
+    .whereIn('locale', [...new Set([locale, 'fr'])])
+    .orderByRaw(`case level when 'tenant' then 0 when 'distributor' then 1 else 2 end`)
+    .orderByRaw(`(locale = ?) desc`, [locale])
+    .orderBy('version', 'desc')
+    .first('id', 'body');
+  return row ?? null;
+}
+
+async function latestFeedbackIn(trx: Knex.Transaction, tenantId: string, contentId: string): Promise<string | null> {
+  const row = await trx('approvals')
+    .where({ tenantId, contentId })
+    .whereIn('decision', ['rejected', 'changes_requested', 'regeneration_requested', 'commented'])
+    .whereNotNull('comment')
+    .orderBy('decidedAt', 'desc')
+    .first('comment');
+  return row?.comment ?? null;
+}
+
+function mediaOfIn(trx: Knex.Transaction, tenantId: string, contentId: string): Promise<{ id: string; kind: string; title: string; altText: string | null }[]> {
+  return trx('contentMedia as cm')
+    .join('mediaAssets as m', 'm.id', 'cm.mediaAssetId')
+    .where({ 'cm.tenantId': tenantId, 'cm.contentId': contentId })
+    .whereNot('m.status', 'archived')
+    .orderBy([{ column: 'cm.position' }, { column: 'cm.createdAt' }])
+    .select('m.id', 'm.kind', 'm.title', 'm.altText');
+}
+
+async function hasGeneratedVersionIn(trx: Knex.Transaction, tenantId: string, contentId: string): Promise<boolean> {
+  const row = await trx('contentVersions').where({ tenantId, contentId }).whereIn('source', ['generation', 'regeneration']).first(trx.raw('1 as found'));
+  return row !== undefined;
 }

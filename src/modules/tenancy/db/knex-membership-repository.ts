@@ -30,7 +30,7 @@ export class KnexMembershipRepository implements MembershipRepository {
         .leftJoin('roles as r', 'r.id', 'm.roleId')
         .leftJoin('tenants as t', 't.id', 'm.tenantId')
         .where('u.id', userId)
-        .where((q) => q.whereNull('m.tenantId').orWhere('t.status', 'active'))
+        .where((q) => q.whereNull('m.tenantId').orWhereIn('t.status', ['active', 'pending_deletion']))
         .groupBy('u.id')
         .first(
           'u.id',

@@ -388,6 +388,8 @@ describe('Credit ledger', function () {
       expect(jobs.map((j) => [j.name, j.every])).to.deep.equal([
         ['billing:reset-credit-periods', '1 hour'],
         ['billing:expire-reservations', '5 minutes'],
+        ['billing:apply-period-ends', '1 hour'],
+        ['billing:issue-invoices', '0 6 * * *'],
       ]);
     });
   });

@@ -235,7 +235,7 @@ describe('Watch: overview, change detail, alerts and navigation badge (HTTP)', f
       const eta = app.locals.eta as Eta;
       const t = cradle.i18n.getFixedT('fr');
       const page = (watchUnread: number) =>
-        eta.render('portal/coming', { t, locale: 'fr', csrfToken: 'x', nav: PORTAL_NAV, section: 'subscription', viewer: { tenants: [], email: 'a@b.c' }, watchUnread });
+        eta.renderString(`<% layout('/layouts/app', { title: 'page', section: 'subscription' }) %>page`, { t, locale: 'fr', csrfToken: 'x', nav: PORTAL_NAV, viewer: { tenants: [], email: 'a@b.c' }, watchUnread });
       const watchEntry = (markup: string) => /<li><a href="\/app\/watch"[^]*?<\/li>/.exec(markup)![0];
       expect(watchEntry(page(3))).to.include('id="watch-unread"').and.include('<span aria-hidden="true">3</span>').and.include('3 alertes de veille non lues');
       expect(watchEntry(page(1))).to.include('1 alerte de veille non lue');

@@ -3,7 +3,7 @@ import type { Database } from '../../../../adapters/db/database.js';
 import type { SecretBox } from '../../../../adapters/crypto/secret-box.js';
 import { SOCIAL_CHANNELS, type AccountCredentials, type ConnectedAccount, type PublishResult, type SocialChannel } from '../../ports.js';
 import { PUBLISH_MESSAGE_KIND, publicationKey, type AccountStatus, type PublicationStatus, type PublicationView, type SandboxPayload } from '../domain.js';
-import { membersWithPermission } from '../../../../adapters/db/tenant-members.js';
+import { membersWithPermission, ofActiveTenant } from '../../../../adapters/db/tenant-members.js';
 
 /** An outbox message a relay now owns until `lockedUntil`. */
 export interface ClaimedMessage {
@@ -194,6 +194,7 @@ export class KnexPublicationRepository {
         .whereIn('status', ['pending', 'processing'])
         .where('availableAt', '<=', now)
         .where((q) => q.whereNull('lockedUntil').orWhere('lockedUntil', '<', now))
+        .whereExists(ofActiveTenant(trx, 'outbox_messages.tenant_id'))
         .orderBy('availableAt')
         .limit(limit)
         .forUpdate()

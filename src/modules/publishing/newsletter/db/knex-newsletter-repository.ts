@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Database } from '../../../../adapters/db/database.js';
 import type { VersionMeta } from '../../../studio/domain.js';
 import { IN_FLIGHT, RECIPIENT_STATUSES, type Newsletter, type NewsletterRecipient, type RecipientCounts } from '../domain.js';
+import { ofActiveTenant } from '../../../../adapters/db/tenant-members.js';
 
 /** The newsletter content as the sender needs it: the current version's text and what tags its links. */
 export interface NewsletterSource {
@@ -104,7 +105,7 @@ export class KnexNewsletterRepository {
 
   /** Newsletters of every tenant that still have recipients to serve (the job's work list). */
   sending(): Promise<{ id: string; tenantId: string }[]> {
-    return this.database.asPlatform((trx) => trx('newsletters').where({ status: 'sending' }).orderBy('startedAt').select('id', 'tenantId'));
+    return this.database.asPlatform((trx) => trx('newsletters').where({ status: 'sending' }).whereExists(ofActiveTenant(trx, 'newsletters.tenant_id')).orderBy('startedAt').select('id', 'tenantId'));
   }
 
   /** Queued recipients no longer reachable (unsubscribed, consent withdrawn, bounced elsewhere) are skipped. */

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../../../adapters/db/database.js';
 import type { SmsProviderCode } from '../provider.js';
+import { ofActiveTenant } from '../../../../adapters/db/tenant-members.js';
 
 /** Statuses a message can be picked up from by the sender. */
 const WAITING = ['queued', 'deferred_quiet_hours'] as const;
@@ -181,7 +182,7 @@ export class KnexSmsRepository {
   /** Due messages of every tenant (platform context), oldest first. */
   due(now: Date, limit: number): Promise<{ id: string; tenantId: string }[]> {
     return this.database.asPlatform((trx) =>
-      trx('smsMessages').whereIn('status', WAITING).whereNull('provider').where('scheduledFor', '<=', now).orderBy('scheduledFor').limit(limit).select('id', 'tenantId'),
+      trx('smsMessages').whereIn('status', WAITING).whereNull('provider').where('scheduledFor', '<=', now).whereExists(ofActiveTenant(trx, 'sms_messages.tenant_id')).orderBy('scheduledFor').limit(limit).select('id', 'tenantId'),
     );
   }
 
