@@ -395,6 +395,7 @@ export class AiGateway {
         });
         const settled = reservation ? this.deps.creditCharger.settle(request.tenantId, reservation.reservationId, credits) : undefined;
         const [callId] = await Promise.all([logged, settled]);
+        this.deps.circuitBreaker.recordSuccess(attempt.model.id); // failures only count in a row
         this.recordHealth(attempt.model.id, true);
         return {
           text: result.text,

@@ -114,6 +114,21 @@ describe('AiGateway', function () {
     cradle.circuitBreaker.recordSuccess(sonnet.modelId);
   });
 
+  it('counts failures in a row only: an answer in between starts the count again', async () => {
+    const tenant = await createTenant(cradle.database);
+    emulator.injectFault({ provider: 'anthropic', model: 'claude-sonnet-4-6' }, { status: 500, times: 2 });
+    for (let i = 0; i < 2; i++) await cradle.aiGateway.generate({ tenantId: tenant.id, task: 'generation', prompt: `Essai ${i}` });
+    const sonnet = (await calls(tenant.id)).find((r) => r.modelName === 'claude-sonnet-4-6')!;
+    expect(cradle.circuitBreaker.failures(sonnet.modelId)).to.equal(2);
+    const answered = await cradle.aiGateway.generate({ tenantId: tenant.id, task: 'generation', prompt: 'Répond' });
+    expect(answered.model.modelId).to.equal('claude-sonnet-4-6');
+    expect(cradle.circuitBreaker.failures(sonnet.modelId)).to.equal(0);
+    emulator.injectFault({ provider: 'anthropic', model: 'claude-sonnet-4-6' }, { status: 500, times: 1 });
+    await cradle.aiGateway.generate({ tenantId: tenant.id, task: 'generation', prompt: 'Encore une' });
+    expect(cradle.circuitBreaker.state(sonnet.modelId)).to.equal('closed');
+    cradle.circuitBreaker.recordSuccess(sonnet.modelId);
+  });
+
   it('falls back on a timeout', async () => {
     const tenant = await createTenant(cradle.database);
     const route = await cradle.database.asPlatform((trx) => trx('ai_task_routes').where({ task: 'summarization' }).first('id', 'timeoutMs'));
