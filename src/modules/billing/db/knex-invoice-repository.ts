@@ -3,6 +3,7 @@ import type { Database } from '../../../adapters/db/database.js';
 import { dateOnly, formatInvoiceNumber, seriesOf, totalsOf } from '../invoice-rules.js';
 import type { InvoiceDraft, PeriodContext } from '../invoice-drafts.js';
 import type { ChargeOutcome, PaymentProviderName, SavedPaymentMethod, VerifiedWebhook } from '../payment-ports.js';
+import { oneByOne } from '../../../adapters/db/one-by-one.js';
 
 export type InvoiceStatus = 'draft' | 'issued' | 'paid' | 'void';
 
@@ -130,7 +131,7 @@ export async function lockPeriodContext(trx: Knex.Transaction, tenantId: string)
     .forUpdate()
     .first('id', 'planId', 'status', 'currentPeriodStart', 'currentPeriodEnd', 'priceOverrideCents', 'paymentMode');
   if (!sub) return null;
-  const [plan, addons, profile, tenant] = await Promise.all([
+  const [plan, addons, profile, tenant] = await oneByOne([
     trx('plans').where({ id: sub.planId }).first('id', 'name', 'priceCents', 'currency', 'billingInterval'),
     trx('subscriptionConnectors').where({ tenantId, subscriptionId: sub.id, source: 'addon', status: 'active' }).select('connectorCode', 'quantity', 'priceCents', 'currency'),
     trx('billingProfiles').where({ tenantId }).first('legalName', 'vatNumber', 'billingEmail', 'addressLine1', 'addressLine2', 'postalCode', 'city', 'country'),

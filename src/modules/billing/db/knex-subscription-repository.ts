@@ -4,6 +4,7 @@ import { AppError } from '../../../shared/errors.js';
 import type { InvoiceDraft, PeriodContext } from '../invoice-drafts.js';
 import { changeDirection, monthlyCents, nextPeriod, prorate, type BillingInterval, type Proration } from '../subscription-rules.js';
 import { issueInvoice, lockPeriodContext, periodInvoiced } from './knex-invoice-repository.js';
+import { oneByOne } from '../../../adapters/db/one-by-one.js';
 
 export interface PlanView {
   id: string;
@@ -104,7 +105,7 @@ function offeredPlans(trx: Knex.Transaction, tenantId: string, now: Date): Knex.
 async function withDetails(trx: Knex.Transaction, plans: PlanRow[]): Promise<PlanView[]> {
   if (!plans.length) return [];
   const ids = plans.map((p) => p.id);
-  const [quotas, connectors, models] = await Promise.all([
+  const [quotas, connectors, models] = await oneByOne([
     trx('planChannelQuotas').whereIn('planId', ids).select('planId', 'channel', 'itemsPerMonth'),
     trx('planConnectors').whereIn('planId', ids).orderBy('connectorCode').select('planId', 'connectorCode', 'inclusion', 'addonPriceCents'),
     trx('planAiModels as pm').join('aiModels as m', 'm.id', 'pm.modelId').whereIn('pm.planId', ids).where('m.active', true).orderBy(['m.tier', 'm.displayName']).select('pm.planId', 'm.displayName', 'm.tier'),
@@ -166,7 +167,7 @@ export class KnexSubscriptionRepository {
 
   usage(tenantId: string, period: { start: Date; end: Date }): Promise<UsageView> {
     return this.deps.database.forTenant(tenantId, async (trx) => {
-      const [contents, watch, seats, accounts, connectors] = await Promise.all([
+      const [contents, watch, seats, accounts, connectors] = await oneByOne([
         trx('contents')
           .where({ tenantId })
           .whereNull('archivedAt')
