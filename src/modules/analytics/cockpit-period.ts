@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { parseInput } from '../../shared/validation.js';
-import type { Period } from '../pipeline/month-performance.js';
+import { periodOf, type Period } from '../pipeline/month-performance.js';
 
 /** The cockpit's period choices; `custom` takes `from` and `to` (local days, both included). */
 export const PERIOD_PRESETS = ['7d', '30d', '90d', 'this_month', 'last_month', '12m', 'custom'] as const;
@@ -114,17 +114,6 @@ export function resolvePeriods(query: Record<string, unknown>, now: Date, timezo
     bucket: days <= 31 ? 'day' : days <= 92 ? 'week' : 'month',
     months,
     span: periodOf(spanFrom, to),
-  };
-}
-
-/** Bounds of `[from, to)`: instants for timestamps, local days for DATE columns. */
-export function periodOf(from: DateTime, to: DateTime): Period {
-  return {
-    from: from.toJSDate(),
-    to: to.toJSDate(),
-    firstDay: from.toISODate()!,
-    lastDay: to.minus({ days: 1 }).toISODate()!,
-    endDay: to.toISODate()!,
   };
 }
 

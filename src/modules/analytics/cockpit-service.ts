@@ -2,7 +2,8 @@ import type { AlertService } from '../watch/alert-service.js';
 import { engagementScore, topContents, type Engagement } from '../pipeline/month-performance.js';
 import { STEPS, type RunStatus, type StepName } from '../pipeline/domain.js';
 import { currentStepOf, type PipelineService } from '../pipeline/run-service.js';
-import { bucketsOf, periodOf, type CockpitPeriods } from './cockpit-period.js';
+import { periodOf } from '../pipeline/month-performance.js';
+import { bucketsOf, type CockpitPeriods } from './cockpit-period.js';
 import { pearson, type Correlation } from './correlation.js';
 import type {
   AttributionRow,

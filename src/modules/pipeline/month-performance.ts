@@ -16,6 +16,12 @@ export interface Engagement {
   clicks: number;
 }
 
+/** An engagement read from a row of sums (SQL aggregates come back as strings or nulls). */
+export function engagementOf(row: Record<string, unknown>): Engagement {
+  const n = (value: unknown) => Number(value ?? 0);
+  return { impressions: n(row.impressions), reactions: n(row.reactions), comments: n(row.comments), shares: n(row.shares), clicks: n(row.clicks) };
+}
+
 /**
  * The one engagement score of the product (top contents, evergreen recycling): reactions + 2·comments +
  * 3·shares + 2·clicks. Impressions are left out: they measure reach, not interest, and networks count them
@@ -51,7 +57,8 @@ export interface Period {
   endDay: string;
 }
 
-function period(from: DateTime, to: DateTime): Period {
+/** Bounds of `[from, to)`: instants for timestamps, local days for DATE columns. */
+export function periodOf(from: DateTime, to: DateTime): Period {
   return {
     from: from.toJSDate(),
     to: to.toJSDate(),
@@ -64,13 +71,13 @@ function period(from: DateTime, to: DateTime): Period {
 /** The run's month in the tenant's zone. */
 export function monthPeriod(month: string, timezone: string): Period {
   const from = DateTime.fromJSDate(monthStart(month, timezone), { zone: timezone });
-  return period(from, from.plus({ months: 1 }));
+  return periodOf(from, from.plus({ months: 1 }));
 }
 
 /** The evergreen window: the last `EVERGREEN_WINDOW_DAYS` days up to the end of the run's month. */
 export function evergreenWindow(month: string, timezone: string): Period {
   const to = DateTime.fromJSDate(monthStart(month, timezone, 1), { zone: timezone });
-  return period(to.minus({ days: EVERGREEN_WINDOW_DAYS }), to);
+  return periodOf(to.minus({ days: EVERGREEN_WINDOW_DAYS }), to);
 }
 
 /** When the month's figures can be gathered: the start of the next month plus the networks' lag. */

@@ -1,5 +1,5 @@
 import type { Database } from '../../../adapters/db/database.js';
-import type { Engagement, Period } from '../../pipeline/month-performance.js';
+import { engagementOf, type Engagement, type Period } from '../../pipeline/month-performance.js';
 import { SOURCE_PRECEDENCE } from '../business-metric-domain.js';
 import type { CockpitPeriods } from '../cockpit-period.js';
 
@@ -70,13 +70,6 @@ export interface EvergreenFigures {
 
 const num = (value: unknown): number => Number(value ?? 0);
 
-const engagementOf = (row: Record<string, unknown>): Engagement => ({
-  impressions: num(row.impressions),
-  reactions: num(row.reactions),
-  comments: num(row.comments),
-  shares: num(row.shares),
-  clicks: num(row.clicks),
-});
 
 const METRICS = ['impressions', 'reactions', 'comments', 'shares', 'clicks'] as const;
 

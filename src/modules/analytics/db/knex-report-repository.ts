@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../../adapters/db/database.js';
+import { engagementOf, type Engagement } from '../../pipeline/month-performance.js';
 
 /** Bounds of a period: instants for timestamps (`[from, to)`), `endDay` for DATE columns (`metric_date < endDay`). */
 export interface PeriodBounds {
@@ -8,13 +9,8 @@ export interface PeriodBounds {
   endDay: string;
 }
 
-export interface EngagementSums {
-  impressions: number;
-  reactions: number;
-  comments: number;
-  shares: number;
-  clicks: number;
-}
+/** The sums of a channel's or a content's engagement over the period. */
+export type EngagementSums = Engagement;
 
 export interface ChannelRow extends EngagementSums {
   channel: string;
@@ -87,13 +83,6 @@ export interface ReportRow {
 
 const num = (value: unknown): number => Number(value ?? 0);
 
-const sumsOf = (row: Record<string, unknown>): EngagementSums => ({
-  impressions: num(row.impressions),
-  reactions: num(row.reactions),
-  comments: num(row.comments),
-  shares: num(row.shares),
-  clicks: num(row.clicks),
-});
 
 /** Publications sent in the period, with their content's channel. */
 const PUBS = `
@@ -208,8 +197,8 @@ export class KnexReportRepository {
       );
       const conversionRows = conversions.rows as Record<string, unknown>[];
       return {
-        perChannel: perChannel.rows.map((r: Record<string, unknown>) => ({ channel: r.channel as string, publications: num(r.publications), measured: num(r.measured), ...sumsOf(r) })),
-        contents: contents.rows.map((r: Record<string, unknown>) => ({ contentId: r.content_id as string, title: r.title as string, channel: r.channel as string, ...sumsOf(r) })),
+        perChannel: perChannel.rows.map((r: Record<string, unknown>) => ({ channel: r.channel as string, publications: num(r.publications), measured: num(r.measured), ...engagementOf(r) })),
+        contents: contents.rows.map((r: Record<string, unknown>) => ({ contentId: r.content_id as string, title: r.title as string, channel: r.channel as string, ...engagementOf(r) })),
         linkClicks: clicks.rows.map((r: Record<string, unknown>) => ({ channel: (r.channel as string | null) ?? null, clicks: num(r.clicks) })),
         conversions: {
           count: conversionRows.reduce((s, r) => s + num(r.n), 0),

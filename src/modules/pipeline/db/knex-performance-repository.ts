@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { nextMonth } from '../domain.js';
 import type { Database } from '../../../adapters/db/database.js';
-import type { Engagement, Period } from '../month-performance.js';
+import { engagementOf, type Engagement, type Period } from '../month-performance.js';
 
 /** The run's contents by status (statuses folded the way the client reads them). */
 export interface ContentCounts {
@@ -61,13 +61,6 @@ export interface SessionItemInput {
 
 const num = (value: unknown): number => Number(value ?? 0);
 
-const engagementOf = (row: Record<string, unknown>): Engagement => ({
-  impressions: num(row.impressions),
-  reactions: num(row.reactions),
-  comments: num(row.comments),
-  shares: num(row.shares),
-  clicks: num(row.clicks),
-});
 
 /**
  * Engagement rows hold the cumulative totals a network reported as of each day: a publication's figures are its
