@@ -8,6 +8,7 @@ import type { ContentService } from '../studio/content-service.js';
 import { BRIEF_MAX } from '../studio/content-service.js';
 import { isChannel } from '../studio/domain.js';
 import type { EvergreenCandidateView, KnexEvergreenRepository } from './db/knex-evergreen-repository.js';
+import { quoted } from '../../shared/quoted-text.js';
 
 const E = 'reputation.errors';
 
@@ -19,15 +20,6 @@ export interface RefreshResult {
   generationError?: string;
 }
 
-/** The original text as material: every line behind `> `, so nothing in it can pass for the brief's own words. */
-function quoted(text: string, max: number): string {
-  const clean = text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').trim();
-  const cut = clean.length > max ? `${clean.slice(0, max).trimEnd()}…` : clean;
-  return cut
-    .split('\n')
-    .map((line) => `> ${line}`)
-    .join('\n');
-}
 
 /**
  * Evergreen recycling: contents that did better than the tenant's median and are not time-bound, proposed by the

@@ -9,6 +9,7 @@ import { BRIEF_MAX } from '../studio/content-service.js';
 import { isChannel, type Channel } from '../studio/domain.js';
 import type { ChangeDetail, KnexCompetitorRepository } from './db/knex-competitor-repository.js';
 import { WatchFormats } from './view.js';
+import { quoted } from '../../shared/quoted-text.js';
 
 const E = 'watch.ui.errors';
 /** Scraped text kept in a brief: enough to know what happened, never enough to crowd out the instructions. */
@@ -29,18 +30,6 @@ export interface RespondResult {
   generationError?: string;
 }
 
-/**
- * Text found on a competitor's site, as a quotation: every line behind `> `, so nothing in it can pass for the
- * brief's own words or close the quotation.
- */
-export function quoted(text: string, max = QUOTE_MAX): string {
-  const clean = text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').trim();
-  const cut = clean.length > max ? `${clean.slice(0, max).trimEnd()}…` : clean;
-  return cut
-    .split('\n')
-    .map((line) => `> ${line}`)
-    .join('\n');
-}
 
 /**
  * "Respond": from a change, one studio content that answers it (linked both ways), optionally drafted at once.
@@ -112,7 +101,7 @@ export class RespondService {
 
     const scraped: string[] = [];
     const add = (label: string, value: string | null | undefined) => {
-      if (value && value.trim()) scraped.push(`${label}\n${quoted(value)}`);
+      if (value && value.trim()) scraped.push(`${label}\n${quoted(value, QUOTE_MAX)}`);
     };
     add(t(`${k}.quoted.title`), change.title ?? change.feedItem?.title);
     add(t(`${k}.quoted.product`), change.productName);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Express } from 'express';
 import type { Cradle } from '../../../../src/container.js';
-import { quoted } from '../../../../src/modules/watch/respond-service.js';
+import { quoted } from '../../../../src/shared/quoted-text.js';
 import { testEnv } from '../../../support/root-hooks.js';
 import { addTeamMember } from '../../../support/team.js';
 import { freshTenantOwner } from '../studio/editor-support.js';
