@@ -48,13 +48,17 @@ export class EvergreenService {
     try {
       if (!isChannel(candidate.channel)) throw new AppError('studio.errors.unknownChannel', 422);
       const locale = await this.deps.contentService.tenantDefaults(tenantId).then((d) => d.locale);
-      const content = await this.deps.contentService.create(tenantId, userId, {
-        channel: candidate.channel,
-        title: (candidate.originalTitle || candidate.title).slice(0, 300) || undefined,
-        brief: this.brief(candidate, isLocale(locale) ? locale : 'fr'),
-      });
+      const content = await this.deps.contentService.create(
+        tenantId,
+        userId,
+        {
+          channel: candidate.channel,
+          title: (candidate.originalTitle || candidate.title).slice(0, 300) || undefined,
+          brief: this.brief(candidate, isLocale(locale) ? locale : 'fr'),
+        },
+        { kind: 'evergreen', refId: candidate.id, sourceContentId: candidate.contentId },
+      );
       contentId = content.id;
-      await repo.linkRefresh(tenantId, candidate.id, contentId, candidate.contentId);
     } catch (err) {
       await repo.releaseRefresh(tenantId, candidate.id, userId).catch(() => undefined);
       throw err;

@@ -12,7 +12,7 @@ import type { MediaService } from '../brand/media-service.js';
 import type { ApprovalGate, SlotPlanner } from '../calendar/ports.js';
 import { moderationFindings, ruleFindings } from './brand-safety.js';
 import { findHashtags } from './channels.js';
-import type { KnexContentRepository } from './db/knex-content-repository.js';
+import type { ContentOrigin, KnexContentRepository } from './db/knex-content-repository.js';
 import {
   CHANNELS,
   CONTENT_MODES,
@@ -115,7 +115,8 @@ export class ContentService {
     },
   ) {}
 
-  async create(tenantId: string, userId: string, input: NewContentInput): Promise<Content> {
+  /** A new draft on its channel's next optimal slot (or the planned day's); `origin` when made from a watch change or an evergreen proposal. */
+  async create(tenantId: string, userId: string, input: NewContentInput, origin?: ContentOrigin): Promise<Content> {
     const data = parseInput(newContentSchema, input);
     const defaults = await this.deps.contentRepository.tenantDefaults(tenantId);
     if (data.campaignId && !(await this.deps.contentRepository.findCampaign(tenantId, data.campaignId))) {
@@ -133,6 +134,7 @@ export class ContentService {
       createdBy: userId,
       slot: { startsAt, source: data.plannedDate ? 'manual' : 'optimal' },
       mediaIds: data.mediaIds,
+      origin,
     });
     if (!content) throw new AppError(`${E}.mediaNotFound`, 422);
     // the library shows where each asset is used
@@ -147,7 +149,7 @@ export class ContentService {
    */
   async createPlanned(
     tenantId: string,
-    input: { id: string; channel: Channel; brief: string; title: string; campaignId: string | null; startsAt: Date; locale?: string },
+    input: { id: string; channel: Channel; brief: string; title: string; campaignId: string | null; startsAt: Date; locale?: string; runId?: string },
   ): Promise<Content> {
     const locale = input.locale ?? (await this.deps.contentRepository.tenantDefaults(tenantId)).locale;
     const content = await this.deps.contentRepository.create(tenantId, {
@@ -162,6 +164,7 @@ export class ContentService {
       createdBy: null,
       slot: { startsAt: input.startsAt, source: 'plan' },
       mediaIds: [],
+      origin: input.runId ? { kind: 'pipeline', refId: input.runId } : undefined,
     });
     if (!content) throw new Error(`pipeline content ${input.id} not created`);
     return content;

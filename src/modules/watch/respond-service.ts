@@ -62,7 +62,7 @@ export class RespondService {
     try {
       const locale = await repo.tenantLocale(tenantId);
       const brief = this.brief(change, isLocale(locale) ? locale : 'fr');
-      const content = await this.deps.contentService.create(tenantId, userId, { channel, brief: brief.text, title: brief.title });
+      const content = await this.deps.contentService.create(tenantId, userId, { channel, brief: brief.text, title: brief.title }, { kind: 'watch_change', refId: changeId });
       contentId = content.id;
       await repo.completeResponse(tenantId, changeId, contentId);
     } catch (err) {

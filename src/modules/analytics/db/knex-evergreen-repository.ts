@@ -62,13 +62,6 @@ export class KnexEvergreenRepository {
     });
   }
 
-  /** The new content points back at what it recycles (origin evergreen, the candidate, the source content). */
-  linkRefresh(tenantId: string, id: string, contentId: string, sourceContentId: string): Promise<void> {
-    return this.deps.database.forTenant(tenantId, async (trx) => {
-      await trx('contents').where({ tenantId, id: contentId }).update({ origin: 'evergreen', originRefId: id, sourceContentId, updatedAt: trx.fn.now() });
-    });
-  }
-
   setRefreshedVersion(tenantId: string, id: string, versionId: string): Promise<void> {
     return this.deps.database.forTenant(tenantId, async (trx) => {
       await trx('evergreenCandidates').where({ tenantId, id, status: 'accepted' }).update({ refreshedVersionId: versionId, updatedAt: trx.fn.now() });

@@ -161,6 +161,7 @@ export class GenerationStep implements StepHandler {
       campaignId: planItem.campaignId,
       startsAt: planItem.plannedSlotAt ?? DateTime.fromISO(planItem.plannedDate, { zone: 'utc' }).set({ hour: 9 }).toJSDate(),
       locale: planItem.locale,
+      runId: run.id,
     });
     if (!item.contentId || planItem.contentId !== contentId) {
       await repo.startItem(tenantId, { stepItemId: item.id, planItemId: planItem.id, contentId, now: this.deps.clock.now() });

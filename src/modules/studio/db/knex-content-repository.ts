@@ -73,6 +73,15 @@ export interface NewContent {
   slot: { startsAt: Date; source: 'optimal' | 'manual' | 'plan' };
   /** Media of the tenant's library to publish with it, in order (ids of other tenants are refused). */
   mediaIds: string[];
+  /** Where it comes from, when not typed in the studio. */
+  origin?: ContentOrigin;
+}
+
+/** A content made from something else: a pipeline plan item, a watch change, an evergreen proposal (and what it recycles). */
+export interface ContentOrigin {
+  kind: 'pipeline' | 'watch_change' | 'evergreen';
+  refId: string;
+  sourceContentId?: string | null;
 }
 
 export interface NewVersion {
@@ -115,7 +124,8 @@ export class KnexContentRepository {
    */
   create(tenantId: string, input: NewContent & { id?: string }): Promise<Content | null> {
     return this.deps.database.forTenant(tenantId, async (trx) => {
-      const { slot, mediaIds, ...fields } = input;
+      const { slot, mediaIds, origin, ...fields } = input;
+      if (origin) Object.assign(fields, { origin: origin.kind, originRefId: origin.refId, sourceContentId: origin.sourceContentId ?? null });
       if (mediaIds.length) {
         const owned = await trx('mediaAssets').where({ tenantId }).whereIn('id', mediaIds).whereNot('status', 'archived').pluck('id');
         if (owned.length !== new Set(mediaIds).size) return null;

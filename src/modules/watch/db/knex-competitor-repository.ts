@@ -391,11 +391,10 @@ export class KnexCompetitorRepository {
     });
   }
 
-  /** Links the change to the content made for it, and the content back to the change (its origin). */
+  /** Links the change to the content made for it (the content already names the change as its origin). */
   completeResponse(tenantId: string, changeId: string, contentId: string): Promise<void> {
     return this.deps.database.forTenant(tenantId, async (trx) => {
       await trx('watchChanges').where({ tenantId, id: changeId }).whereNull('respondedContentId').update({ respondedContentId: contentId, updatedAt: trx.fn.now() });
-      await trx('contents').where({ tenantId, id: contentId }).update({ origin: 'watch_change', originRefId: changeId });
     });
   }
 
