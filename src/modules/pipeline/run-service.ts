@@ -27,6 +27,8 @@ export interface RunEstimate {
   available: number;
   cap: number | null;
   fits: boolean;
+  /** No AI provider is configured: the offline composer writes the month (free, placeholder texts). */
+  offline: boolean;
 }
 
 export interface Actor {
@@ -67,11 +69,16 @@ export class PipelineService {
           return { channel: t.channel, items: t.items, credits: perItem * t.items };
         }),
     );
-    const [brief, plan] = await Promise.all([gateway.estimateCredits(tenantId, 'summarization', BRIEF_USAGE), gateway.estimateCredits(tenantId, 'planning', PLAN_USAGE)]);
+    const [brief, plan, writers] = await Promise.all([
+      gateway.estimateCredits(tenantId, 'summarization', BRIEF_USAGE),
+      gateway.estimateCredits(tenantId, 'planning', PLAN_USAGE),
+      gateway.modelsFor(tenantId, 'generation'),
+    ]);
     const credits = brief + plan + perChannel.reduce((n, c) => n + c.credits, 0);
     const cap = settings.maxCreditsPerRun;
     const budget = Math.max(0, Math.min(balance.available, cap ?? Number.MAX_SAFE_INTEGER));
-    return { items: perChannel.reduce((n, c) => n + c.items, 0), perChannel, credits, budget, available: balance.available, cap, fits: credits <= budget };
+    const offline = writers.every((model) => model.provider.code === 'offline');
+    return { items: perChannel.reduce((n, c) => n + c.items, 0), perChannel, credits, budget, available: balance.available, cap, fits: credits <= budget, offline };
   }
 
   /**

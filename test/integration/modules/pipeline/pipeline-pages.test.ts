@@ -55,6 +55,9 @@ describe('Pipeline: the client\'s month page (/app/pipeline)', function () {
     expect(estimate.perChannel.length).to.be.above(0);
     expect(res.text).to.include('Estimation').and.include('LinkedIn');
     expect(res.text).to.include(html(estimate.fits ? 'Le cycle tient dans votre budget.' : 'il ne pourra pas démarrer'));
+    // no AI key in the suite's app: the page says the month would be written offline, at no cost
+    expect(estimate).to.include({ offline: true, credits: 0 });
+    expect(res.text).to.include('id="pipeline-offline"');
     const months = startableMonths(cradle.clock.now(), 'Europe/Paris');
     expect(res.text).to.match(new RegExp(`<option value="${months.next}" selected>`));
     expect(res.text).to.include(`<option value="${months.current}">`);
