@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Database } from '../../../adapters/db/database.js';
 import { STEPS, type ContentMode, type GenerationContext, type PipelineRun, type PipelineStep, type RunStatus, type RunTrigger, type StepName, type StepStatus } from '../domain.js';
 import type { StepProgress } from '../ports.js';
+import { dateColumn } from '../../../adapters/db/date-column.js';
 
 const RUN_COLUMNS = [
   'id', 'tenantId', 'month', 'runNumber', 'rerunOfRunId', 'sessionId', 'status', 'triggeredBy', 'triggeredByUserId', 'currentStep',
@@ -160,7 +161,7 @@ export interface DueTenant {
 function toRun(row: Record<string, unknown>): PipelineRun {
   return {
     ...(row as unknown as PipelineRun),
-    month: dateOnly(row.month),
+    month: dateColumn(row.month as Date | string),
     aiCostMicros: Number(row.aiCostMicros),
     generationContext: (row.generationContext as GenerationContext | null) ?? null,
   };
@@ -170,12 +171,6 @@ function toStep(row: Record<string, unknown>): PipelineStep {
   return { ...(row as unknown as PipelineStep), aiCostMicros: Number(row.aiCostMicros) };
 }
 
-/** `pg` returns DATE columns as local-midnight Dates unless told otherwise: format them back as written. */
-function dateOnly(value: unknown): string {
-  if (typeof value === 'string') return value.slice(0, 10);
-  const d = value as Date;
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
 
 /**
  * Runs, their seven steps and the per-item idempotency rows. Every write that changes who owns a step is a
@@ -541,7 +536,7 @@ export class KnexPipelineRepository {
           'p.contentId', 'p.status', 'p.locale', 'c.title as contentTitle', 'c.status as contentStatus', 'c.mode as contentMode',
           'c.currentVersionId as contentVersionId',
         );
-      return rows.map((r) => ({ ...r, plannedDate: dateOnly(r.plannedDate) }));
+      return rows.map((r) => ({ ...r, plannedDate: dateColumn(r.plannedDate) }));
     });
   }
 
@@ -694,7 +689,7 @@ export class KnexPipelineRepository {
         );
       if (options.status) q.where('r.status', options.status);
       const rows = await q;
-      return rows.map((r) => ({ ...r, month: dateOnly(r.month), aiCostMicros: Number(r.aiCostMicros) }));
+      return rows.map((r) => ({ ...r, month: dateColumn(r.month), aiCostMicros: Number(r.aiCostMicros) }));
     });
   }
 }

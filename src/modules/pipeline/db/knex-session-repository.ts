@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Database } from '../../../adapters/db/database.js';
 import { MAX_ITEMS, type ItemForm, type MonthlySession, type Priority, type SessionItem, type SessionItemKind } from '../session-domain.js';
 import { membersWithPermission } from '../../../adapters/db/tenant-members.js';
+import { dateColumn } from '../../../adapters/db/date-column.js';
 
 const SESSION_COLUMNS = [
   'id', 'tenantId', 'month', 'status', 'textInput', 'audioInputId', 'audioMediaAssetId', 'audioTranscript', 'transcriptAiCallId', 'priorities',
@@ -47,12 +48,8 @@ export interface ReminderAudience {
   recipients: { email: string; name: string }[];
 }
 
-/** `pg` returns DATE columns as local-midnight Dates: format them back as written. */
 function dateOnly(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return value.slice(0, 10);
-  const d = value as Date;
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return value === null || value === undefined ? null : dateColumn(value as Date | string);
 }
 
 function toSession(row: Record<string, unknown>): MonthlySession {
